@@ -1,0 +1,48 @@
+"""Conditional GET for API responses: a strong ETag over the exact bytes
+sent, a Last-Modified from the newest `updated` time in the body, and 304
+for a matching If-None-Match (or, without one, If-Modified-Since)."""
+
+import datetime
+import hashlib
+
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
+
+
+def newest_updated(data, depth: int = 0):
+    """The latest `updated` datetime anywhere in the response data (None if none)."""
+    if depth > 4:
+        return None
+    newest = None
+    if isinstance(data, dict):
+        candidates = [data.get("updated")]
+        candidates += [newest_updated(v, depth + 1) for v in data.values() if isinstance(v, (dict, list))]
+    elif isinstance(data, list):
+        candidates = [newest_updated(v, depth + 1) for v in data]
+    else:
+        return None
+    for value in candidates:
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        if isinstance(value, datetime.datetime) and (newest is None or value > newest):
+            newest = value
+    return newest
+
+
+def apply_conditional_get(request, response):
+    """Render `response`, tag it, and return a 304 instead when the client's
+    copy is current. Only successful GET/HEAD responses are tagged."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.streaming:
+        return response
+    patch_vary_headers(response, ["Accept", "Authorization"])
+    last_modified = newest_updated(getattr(response, "data", None))
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.render()
+    etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    response["ETag"] = etag
+    timestamp = None
+    if last_modified is not None:
+        timestamp = int(last_modified.timestamp())
+        response["Last-Modified"] = http_date(timestamp)
+    return get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)

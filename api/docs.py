@@ -1,0 +1,32 @@
+"""The "Getting started for journalists" page."""
+
+from django.conf import settings
+from django.db.models import F
+from django.shortcuts import render
+
+from incidents.models import Claim
+from incidents.selectors import public_incidents
+
+from .columns import CSV_COLUMNS
+from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+
+def getting_started(request):
+    base = request.build_absolute_uri("/").rstrip("/")
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+    # Examples name a real incident and claim, so they run as written.
+    incident = public_incidents().order_by(F("reported_on").desc(nulls_last=True), "-id").only("pk", "public_id").first()
+    claim = Claim.objects.filter(incident=incident).order_by("position", "id").only("pk").first() if incident else None
+    return render(
+        request,
+        "api/getting_started.html",
+        {
+            "base": base,
+            "rates": rates,
+            "csv_columns": CSV_COLUMNS["incidents"],
+            "default_page_size": DEFAULT_PAGE_SIZE,
+            "max_page_size": MAX_PAGE_SIZE,
+            "example_id": incident.public_id if incident else "AIKB-2025-0001",
+            "example_claim_id": claim.pk if claim else 1,
+        },
+    )

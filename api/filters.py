@@ -1,0 +1,281 @@
+"""Query filters for each list, matching the web's facets (incidents.facets):
+values within one parameter are alternatives (repeat the parameter:
+`?kind=incident&kind=hazard`), parameters combine with AND. Unlike the web
+page, which drops what it does not understand, the API answers an unknown
+value with 400 naming the parameter, so a script never silently gets the
+wrong rows."""
+
+import datetime
+
+import django_filters as filters
+from django import forms
+from django_filters.widgets import QueryArrayWidget
+from drf_spectacular.utils import extend_schema_field
+from django.db.models import Q
+from rest_framework import exceptions
+from rest_framework.filters import OrderingFilter
+
+from incidents.facets import YEAR_RANGE, has_reproduction_q
+from incidents.models import (
+    AISystem,
+    Claim,
+    Evidence,
+    Incident,
+    IncidentOrganisation,
+    IncidentSystem,
+    Measurement,
+    Metric,
+    Organisation,
+    Source,
+    TaxonomyTerm,
+)
+from incidents.search import search_incidents
+
+from .visibility import visible_incidents
+
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class MultipleYearField(forms.Field):
+    widget = QueryArrayWidget
+
+    def to_python(self, value):
+        values = value if isinstance(value, list) else ([value] if value not in (None, "") else [])
+        years = []
+        for raw in values:
+            try:
+                year = int(raw)
+            except (TypeError, ValueError):
+                raise forms.ValidationError(f"{str(raw)[:20]!r} is not a year.", code="invalid") from None
+            if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+                raise forms.ValidationError(f"Give a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}.", code="max_value")
+            years.append(year)
+        return years
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": YEAR_RANGE[0], "maximum": YEAR_RANGE[1]}})
+class YearFilter(filters.Filter):
+    field_class = MultipleYearField
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}})
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    """Several slugs of one kind; each must exist (else 400)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+
+class UpdatedSinceFilterSet(filters.FilterSet):
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated",
+        lookup_expr="gte",
+        help_text="Only items created or changed at or after this time (ISO 8601, e.g. 2025-06-01T00:00:00Z), for incremental sync.",
+    )
+
+
+def _links(model, target_field, objects):
+    return Q(pk__in=model.objects.filter(**{f"{target_field}__in": objects}).values("incident_id"))
+
+
+class IncidentFilterSet(UpdatedSinceFilterSet):
+    q = filters.CharFilter(
+        method="filter_search",
+        help_text="Full-text search over title, summary, account and evidence quotes, plus fuzzy matching of "
+        "titles and organisation and system names (web-search syntax: \"quoted phrase\", OR, -word). "
+        "Results are ranked as on the website unless `ordering` is given.",
+    )
+    kind = filters.MultipleChoiceFilter(choices=Incident.Kind.choices, help_text="Kind of entry.")
+    status = filters.MultipleChoiceFilter(choices=Incident.Status.choices, help_text="Editorial status.")
+    severity = filters.MultipleChoiceFilter(
+        choices=[(str(value), label) for value, label in Incident.Severity.choices],
+        help_text="Severity from 1 (low) to 5 (critical).",
+    )
+    setting = filters.MultipleChoiceFilter(choices=Incident.Setting.choices, help_text="Where it happened.")
+    year = YearFilter(
+        method="filter_year",
+        help_text=f"Year the incident occurred ({YEAR_RANGE[0]}-{YEAR_RANGE[1]}).",
+    )
+    taxonomy = SlugsFilter(
+        queryset=TaxonomyTerm.objects.all(), method="filter_taxonomy", help_text="Taxonomy term slug."
+    )
+    organisation = SlugsFilter(
+        queryset=Organisation.objects.all(), method="filter_organisation", help_text="Slug of an organisation involved."
+    )
+    system = SlugsFilter(queryset=AISystem.objects.all(), method="filter_system", help_text="Slug of an AI system involved.")
+    has_reproduction = filters.ChoiceFilter(
+        choices=BOOLEAN_CHOICES,
+        method="filter_has_reproduction",
+        help_text="true: a reproduction verdict exists for at least one of its claims; false: none yet.",
+    )
+
+    class Meta:
+        model = Incident
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return search_incidents(queryset, value)
+
+    def filter_year(self, queryset, name, values):
+        q = Q()
+        for year in sorted(set(values)):
+            q |= Q(occurred_on__gte=datetime.date(year, 1, 1), occurred_on__lt=datetime.date(year + 1, 1, 1))
+        return queryset.filter(q)
+
+    def filter_taxonomy(self, queryset, name, terms):
+        return queryset.filter(_links(Incident.taxonomy.through, "taxonomyterm", terms)) if terms else queryset
+
+    def filter_organisation(self, queryset, name, orgs):
+        return queryset.filter(_links(IncidentOrganisation, "organisation", orgs)) if orgs else queryset
+
+    def filter_system(self, queryset, name, systems):
+        return queryset.filter(_links(IncidentSystem, "system", systems)) if systems else queryset
+
+    def filter_has_reproduction(self, queryset, name, value):
+        return queryset.filter(has_reproduction_q() if value == "true" else ~has_reproduction_q())
+
+
+@extend_schema_field({"type": "string", "pattern": r"^AIKB-\d{4}-\d{4,}$"})
+class IncidentChoiceFilter(filters.ModelChoiceFilter):
+    pass
+
+
+def _incident_choice(help_text):
+    return IncidentChoiceFilter(
+        field_name="incident",
+        to_field_name="public_id",
+        queryset=lambda request: visible_incidents(request.user if request else None),
+        help_text=help_text,
+    )
+
+
+class ClaimFilterSet(UpdatedSinceFilterSet):
+    incident = _incident_choice("Public id of the incident the claim belongs to, e.g. AIKB-2025-0001.")
+    status = filters.MultipleChoiceFilter(choices=Claim.Status.choices, help_text="Claim status.")
+
+    class Meta:
+        model = Claim
+        fields = []
+
+
+class EvidenceFilterSet(UpdatedSinceFilterSet):
+    incident = _incident_choice("Public id of the incident.")
+    claim = IntegerFilter(field_name="claim_id", min_value=1, max_value=2**63 - 1, help_text="Id of the claim the evidence supports.")
+    source = IntegerFilter(field_name="source_id", min_value=1, max_value=2**63 - 1, help_text="Id of the source quoted.")
+    stance = filters.MultipleChoiceFilter(choices=Evidence.Stance.choices, help_text="Whether it supports, contradicts or gives context.")
+    locator_type = filters.MultipleChoiceFilter(choices=Evidence.LocatorType.choices, help_text="Kind of locator.")
+
+    class Meta:
+        model = Evidence
+        fields = []
+
+
+class SourceFilterSet(UpdatedSinceFilterSet):
+    q = filters.CharFilter(method="filter_text", help_text="Words in the title or publisher (case-insensitive).")
+    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, help_text="Kind of source.")
+    reliability = filters.MultipleChoiceFilter(choices=Source.Reliability.choices, help_text="Primary, secondary or commentary.")
+    incident = IncidentChoiceFilter(
+        to_field_name="public_id",
+        queryset=lambda request: visible_incidents(request.user if request else None),
+        method="filter_incident",
+        help_text="Only sources quoted as evidence for this incident (public id).",
+    )
+
+    class Meta:
+        model = Source
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        from incidents.search import normalise_query
+
+        text = normalise_query(value)
+        if not text:
+            return queryset
+        return queryset.filter(Q(title__icontains=text) | Q(publisher__icontains=text))
+
+    def filter_incident(self, queryset, name, incident):
+        return queryset.filter(pk__in=Evidence.objects.filter(incident=incident).values("source_id"))
+
+
+class MeasurementFilterSet(UpdatedSinceFilterSet):
+    incident = _incident_choice("Public id of the incident.")
+    metric = SlugsFilter(field_name="metric", queryset=Metric.objects.all(), help_text="Metric slug.")
+    system = SlugsFilter(field_name="system", queryset=AISystem.objects.all(), help_text="Slug of the AI system measured.")
+    claim = IntegerFilter(field_name="claim_id", min_value=1, max_value=2**63 - 1, help_text="Id of the claim the value supports.")
+    provenance = filters.ChoiceFilter(
+        choices=[("published", "published"), ("reproduction", "reproduction")],
+        method="filter_provenance",
+        help_text="published: a figure quoted from a source; reproduction: measured by one of our reproduction runs.",
+    )
+
+    class Meta:
+        model = Measurement
+        fields = []
+
+    def filter_provenance(self, queryset, name, value):
+        return queryset.filter(evidence__isnull=value != "published")
+
+
+class MetricFilterSet(UpdatedSinceFilterSet):
+    unit = filters.MultipleChoiceFilter(choices=Metric.Unit.choices, help_text="Unit of the metric's values.")
+
+    class Meta:
+        model = Metric
+        fields = []
+
+
+class OrganisationFilterSet(UpdatedSinceFilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Organisation.Kind.choices, help_text="Kind of organisation.")
+
+    class Meta:
+        model = Organisation
+        fields = []
+
+
+class AISystemFilterSet(UpdatedSinceFilterSet):
+    developer = SlugsFilter(queryset=Organisation.objects.all(), help_text="Slug of the developing organisation.")
+    family = filters.CharFilter(field_name="family", lookup_expr="iexact", help_text="Model family, e.g. Llama.")
+
+    class Meta:
+        model = AISystem
+        fields = []
+
+
+class TaxonomyTermFilterSet(UpdatedSinceFilterSet):
+    scheme = filters.MultipleChoiceFilter(choices=TaxonomyTerm.Scheme.choices, help_text="Classification scheme.")
+    parent = SlugsFilter(queryset=TaxonomyTerm.objects.all(), help_text="Slug of the parent term.")
+
+    class Meta:
+        model = TaxonomyTerm
+        fields = []
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`ordering=` with the view's `ordering_fields` only (400 otherwise);
+    a search without an explicit ordering is ranked like the website."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            allowed = {name for name, _ in self.get_valid_fields(queryset, view, {"request": request})}
+            unknown = [f for f in fields if f.lstrip("-") not in allowed]
+            if unknown:
+                raise exceptions.ValidationError(
+                    {self.ordering_param: [f"Unknown ordering {', '.join(unknown)}; use {', '.join(sorted(allowed))} (prefix - for descending)."]}
+                )
+            return [*fields, "-id"]
+        if getattr(view, "search_ranked", False) and request.query_params.get("q", "").strip():
+            return view.ranked_ordering
+        return self.get_default_ordering(view)
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if ordering:
+            return queryset.order_by(*ordering)
+        return queryset

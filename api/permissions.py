@@ -1,0 +1,26 @@
+"""Reading is open; writing needs a token that is not read-only, of a user
+holding the Django model permission for the write (add_/change_)."""
+
+from rest_framework import permissions
+
+from .models import ApiToken
+
+
+class ReadAnyoneWriteWithModelPermission(permissions.DjangoModelPermissions):
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": [],
+        "HEAD": [],
+        "OPTIONS": [],
+    }
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return False
+        if token.read_only:
+            self.message = "This token is read-only."
+            return False
+        return super().has_permission(request, view)

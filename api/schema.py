@@ -1,0 +1,75 @@
+"""OpenAPI generation: the error envelope documented on every operation,
+and request bodies marked closed (`additionalProperties: false`), since
+unknown fields are refused."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token (aikb_...), sent as `Authorization: Bearer <token>`. Reading needs none.",
+        }
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. required, invalid_choice, unknown_field.")
+    message = serializers.CharField(help_text="What is wrong, for a person.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(help_text="Machine-readable kind of error, e.g. invalid, not_found, throttled.")
+    detail = serializers.CharField(help_text="What went wrong, for a person.")
+    errors = serializers.DictField(
+        child=FieldErrorSerializer(many=True),
+        help_text="Problems by field: a body field, a query parameter, or 'body' for the request body as a whole.",
+    )
+
+
+ERROR_RESPONSES = {
+    "400": "Invalid input: `errors` names each field or query parameter at fault.",
+    "401": "The token given is unknown or revoked.",
+    "403": "The token may not do this (read-only, or its user lacks the model permission).",
+    "404": "No such item (or not visible to you).",
+    "406": "None of the accepted formats is offered.",
+    "413": "The request body is too large.",
+    "409": "The change conflicts with stored data (a database rule).",
+    "415": "Send the body as application/json.",
+    "429": "Too many requests: wait the seconds given in Retry-After.",
+}
+WRITE_ONLY_ERRORS = {"403", "409", "413", "415"}
+
+
+class ApiAutoSchema(AutoSchema):
+    def get_auth(self):
+        # Reading is open to anonymous clients too.
+        auths = super().get_auth()
+        if self.method in ("GET", "HEAD") and {} not in auths:
+            auths.append({})
+        return auths
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        writes = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        for code, text in ERROR_RESPONSES.items():
+            if code in responses or (code in WRITE_ONLY_ERRORS and not writes):
+                continue
+            responses[code] = self._get_response_for_code(OpenApiResponse(ErrorSerializer, description=text), code)
+        return responses
+
+
+def close_request_bodies(result, generator, request, public):
+    """Postprocessing hook: request components (…Request) accept no other properties."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

@@ -1,0 +1,460 @@
+"""What each resource looks like in the API.
+
+Related items are named by their stable identifier (public id, slug or id)
+and linked by their API address; the incident detail embeds short summaries
+of its claims, key measurements and sources so one request serves a story.
+Every field carries a description, which becomes the OpenAPI documentation.
+"""
+
+from django.db import transaction
+from rest_framework import serializers
+
+from incidents.citations import incident_citation_text, source_citation_text
+from incidents.models import (
+    AISystem,
+    Claim,
+    Evidence,
+    Incident,
+    IncidentOrganisation,
+    IncidentSystem,
+    Measurement,
+    Metric,
+    Organisation,
+    Source,
+    TaxonomyTerm,
+)
+from incidents.rendering import render_markdown
+from incidents.services import change_claim_status
+
+from .fields import StrictModelSerializer, WebUrlField
+
+CREATED = "When the item was first recorded (UTC)."
+UPDATED = "When the item last changed (UTC); use with `updated_since` for incremental sync."
+
+
+def _api_url(view_name, lookup_field="pk", help_text="Address of this item in the API."):
+    return serializers.HyperlinkedIdentityField(view_name=view_name, lookup_field=lookup_field, help_text=help_text)
+
+
+def _slug_ref(model, help_text, **kwargs):
+    return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.all(), help_text=help_text, **kwargs)
+
+
+# --- brief summaries, embedded in other resources -------------------------------------------------
+
+
+class OrganisationBriefSerializer(serializers.ModelSerializer):
+    url = _api_url("api:organisation-detail", "slug")
+    slug = serializers.SlugField(read_only=True, help_text="Stable identifier of the organisation.")
+    name = serializers.CharField(read_only=True, help_text="Name of the organisation.")
+
+    class Meta:
+        model = Organisation
+        fields = ["url", "slug", "name"]
+
+
+class OrganisationRoleSerializer(serializers.Serializer):
+    url = serializers.HyperlinkedRelatedField(
+        source="organisation", view_name="api:organisation-detail", lookup_field="slug", read_only=True,
+        help_text="The organisation in the API.",
+    )
+    slug = serializers.CharField(source="organisation.slug", read_only=True, help_text="Slug of the organisation.")
+    name = serializers.CharField(source="organisation.name", read_only=True, help_text="Name of the organisation.")
+    role = serializers.ChoiceField(choices=IncidentOrganisation.Role.choices, read_only=True, help_text="Its part in the incident.")
+
+
+class SystemRoleSerializer(serializers.Serializer):
+    url = serializers.HyperlinkedRelatedField(
+        source="system", view_name="api:aisystem-detail", lookup_field="slug", read_only=True,
+        help_text="The AI system in the API.",
+    )
+    slug = serializers.CharField(source="system.slug", read_only=True, help_text="Slug of the AI system.")
+    name = serializers.CharField(source="system.name", read_only=True, help_text="Name of the AI system.")
+    role = serializers.ChoiceField(choices=IncidentSystem.Role.choices, read_only=True, help_text="Its part in the incident.")
+
+
+class ClaimBriefSerializer(serializers.ModelSerializer):
+    url = _api_url("api:claim-detail")
+    id = serializers.IntegerField(read_only=True, help_text="Id of the claim.")
+    statement = serializers.CharField(read_only=True, help_text="What is claimed, in one sentence.")
+    status = serializers.ChoiceField(choices=Claim.Status.choices, read_only=True, help_text="How far the claim holds up.")
+    status_note = serializers.CharField(read_only=True, help_text="Why the claim has its status.")
+
+    class Meta:
+        model = Claim
+        fields = ["url", "id", "statement", "status", "status_note"]
+
+
+class MeasurementBriefSerializer(serializers.ModelSerializer):
+    url = _api_url("api:measurement-detail")
+    id = serializers.IntegerField(read_only=True, help_text="Id of the measurement.")
+    metric = serializers.CharField(source="metric.slug", read_only=True, help_text="Slug of the metric measured.")
+    metric_name = serializers.CharField(source="metric.name", read_only=True, help_text="Name of the metric.")
+    unit = serializers.CharField(source="metric.unit", read_only=True, help_text="Unit of the value (percent, ratio, count, proportion, usd, other).")
+    system = serializers.CharField(source="system.slug", read_only=True, allow_null=True, default=None, help_text="Slug of the AI system measured; null for the field as a whole.")
+    value = serializers.FloatField(read_only=True, help_text="The measured value, in the metric's unit.")
+    lower = serializers.FloatField(read_only=True, allow_null=True, help_text="Lower bound, if published.")
+    upper = serializers.FloatField(read_only=True, allow_null=True, help_text="Upper bound, if published.")
+    sample_size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Number of trials or samples, if known.")
+    as_of = serializers.DateField(read_only=True, help_text="When the value held.")
+    label = serializers.CharField(read_only=True, help_text="Condition or panel, e.g. '5-model panel'.")
+    claim = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the claim this value supports, if any.")
+
+    class Meta:
+        model = Measurement
+        fields = ["url", "id", "metric", "metric_name", "unit", "system", "value", "lower", "upper", "sample_size",
+                  "as_of", "label", "claim"]
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    url = _api_url("api:source-detail")
+    id = serializers.IntegerField(read_only=True, help_text="Id of the source.")
+    title = serializers.CharField(read_only=True, help_text="Title of the source.")
+    kind = serializers.ChoiceField(choices=Source.Kind.choices, read_only=True, help_text="Kind of source.")
+    publisher = serializers.CharField(read_only=True, help_text="Who published it.")
+    published_on = serializers.DateField(read_only=True, allow_null=True, help_text="When it was published.")
+    reliability = serializers.ChoiceField(choices=Source.Reliability.choices, read_only=True, help_text="Primary, secondary or commentary.")
+    link = serializers.CharField(source="url", read_only=True, help_text="The source's own address on the web.")
+
+    class Meta:
+        model = Source
+        fields = ["url", "id", "title", "kind", "publisher", "published_on", "reliability", "link"]
+
+
+class IncidentBriefSerializer(serializers.ModelSerializer):
+    url = _api_url("api:incident-detail", "public_id")
+    public_id = serializers.CharField(read_only=True, help_text="Permanent identifier, e.g. AIKB-2025-0001.")
+    title = serializers.CharField(read_only=True, help_text="Title of the incident.")
+
+    class Meta:
+        model = Incident
+        fields = ["url", "public_id", "title"]
+
+
+# --- incidents ------------------------------------------------------------------------------------
+
+
+class IncidentSerializer(StrictModelSerializer):
+    url = _api_url("api:incident-detail", "public_id")
+    web_url = WebUrlField()
+    public_id = serializers.CharField(read_only=True, help_text=Incident._meta.get_field("public_id").help_text)
+    organisations = OrganisationRoleSerializer(
+        source="organisation_links", many=True, read_only=True, help_text="Organisations involved, with their role."
+    )
+    systems = SystemRoleSerializer(
+        source="system_links", many=True, read_only=True, help_text="AI systems involved, with their role."
+    )
+    taxonomy = serializers.SlugRelatedField(
+        slug_field="slug", many=True, required=False, queryset=TaxonomyTerm.objects.all(),
+        help_text="Slugs of the taxonomy terms that classify it.",
+    )
+    has_reproduction = serializers.BooleanField(
+        read_only=True, help_text="Whether a reproduction verdict exists for at least one of its claims."
+    )
+
+    clean_exclude = ("public_id", "search_vector", "merged_into")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "url", "web_url", "public_id", "title", "slug", "kind", "status", "severity", "setting", "summary",
+            "occurred_on", "occurred_precision", "reported_on", "reported_precision", "is_published",
+            "organisations", "systems", "taxonomy", "has_reproduction", "created", "updated",
+        ]
+        extra_kwargs = {
+            "title": {"help_text": "Short title of the incident."},
+            "slug": {"help_text": "Words of the title for readable addresses (letters, digits, hyphens)."},
+            "kind": {"help_text": "Incident (it happened), research finding (observed in a study) or hazard (could happen)."},
+            "status": {"help_text": "Editorial status: reported, confirmed, disputed or retracted."},
+            "severity": {"help_text": "Severity from 1 (low) to 5 (critical)."},
+            "setting": {"help_text": "Where it happened: training, evaluation or deployment."},
+            "summary": {"help_text": "Plain-language summary (Markdown)."},
+            "occurred_on": {"help_text": "When it happened, at the precision of `occurred_precision` (first of month or year otherwise)."},
+            "occurred_precision": {"help_text": "Precision of `occurred_on`: day, month or year."},
+            "reported_on": {"help_text": "When it was first reported, at the precision of `reported_precision`."},
+            "reported_precision": {"help_text": "Precision of `reported_on`: day, month or year."},
+            "is_published": {"help_text": "Whether the public can see it (drafts are visible to editors only)."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    body = serializers.CharField(required=False, allow_blank=True, help_text="The full account (Markdown).")
+    summary_html = serializers.SerializerMethodField(help_text="The summary as sanitised HTML.")
+    body_html = serializers.SerializerMethodField(help_text="The full account as sanitised HTML.")
+    claims = ClaimBriefSerializer(many=True, read_only=True, help_text="Its claims, each with its status.")
+    key_measurements = MeasurementBriefSerializer(
+        many=True, read_only=True, help_text="Published figures (measurements quoted from sources); reproduction results are under /measurements/?incident=."
+    )
+    sources = SourceBriefSerializer(many=True, read_only=True, help_text="Sources quoted as evidence for it.")
+    citation = serializers.SerializerMethodField(help_text="How to cite it, as one line of plain text.")
+    merged_from = serializers.SlugRelatedField(
+        slug_field="public_id", many=True, read_only=True, help_text="Public ids of entries merged into this one (they redirect here)."
+    )
+
+    class Meta(IncidentSerializer.Meta):
+        fields = IncidentSerializer.Meta.fields[:10] + ["body", "summary_html", "body_html"] + IncidentSerializer.Meta.fields[10:] + [
+            "claims", "key_measurements", "sources", "merged_from", "citation",
+        ]
+
+    def get_summary_html(self, obj) -> str:
+        return str(render_markdown(obj.summary))
+
+    def get_body_html(self, obj) -> str:
+        return str(render_markdown(obj.body))
+
+    def get_citation(self, obj) -> str:
+        return incident_citation_text(obj)
+
+
+# --- claims, evidence, measurements ----------------------------------------------------------------
+
+
+class IncidentRef(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Public id of the incident, e.g. AIKB-2025-0001.")
+        super().__init__(slug_field="public_id", queryset=Incident.objects.all(), **kwargs)
+
+
+class ClaimSerializer(StrictModelSerializer):
+    url = _api_url("api:claim-detail")
+    incident = IncidentRef()
+    incident_url = serializers.HyperlinkedRelatedField(
+        source="incident", view_name="api:incident-detail", lookup_field="public_id", read_only=True,
+        help_text="The incident in the API.",
+    )
+    status = serializers.ChoiceField(
+        choices=Claim.Status.choices, required=False,
+        help_text="How far the claim holds up. Only reproduction verdicts set 'reproduced' or 'not-reproduced'; "
+        "every change is recorded (see the claim status feed).",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["url", "id", "incident", "incident_url", "statement", "status", "status_note", "position", "created", "updated"]
+        extra_kwargs = {
+            "id": {"help_text": "Id of the claim."},
+            "statement": {"help_text": "What is claimed, in one sentence."},
+            "status_note": {"help_text": "Why the claim has its status; recorded as the reason when the status changes."},
+            "position": {"help_text": "Order of the claim within its incident."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+    def validate_incident(self, incident):
+        if self.instance is not None and incident.pk != self.instance.incident_id:
+            raise serializers.ValidationError("A claim cannot move to another incident.", code="immutable")
+        return incident
+
+    def _save(self, instance, validated_data):
+        """Status writes go through change_claim_status (recorded, verdict-only rules)."""
+        new_status = validated_data.pop("status", None)
+        old_status = instance.status if instance.pk else Claim.Status.UNVERIFIED
+        many = self._assign(instance, validated_data)
+        instance.status = new_status or old_status
+        self.full_clean(instance)
+        instance.status = old_status
+        with transaction.atomic():
+            instance.save()
+            for name, value in many.items():
+                getattr(instance, name).set(value)
+            if new_status and new_status != old_status:
+                change_claim_status(instance, new_status, reason=instance.status_note)
+                instance.refresh_from_db(fields=["status", "updated"])
+        return instance
+
+
+class EvidenceSerializer(StrictModelSerializer):
+    url = _api_url("api:evidence-detail")
+    incident = IncidentRef()
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), help_text="Id of the source quoted.")
+    source_url = serializers.HyperlinkedRelatedField(
+        source="source", view_name="api:source-detail", read_only=True, help_text="The source in the API."
+    )
+    claim = serializers.PrimaryKeyRelatedField(
+        queryset=Claim.objects.all(), required=False, allow_null=True,
+        help_text="Id of the claim it bears on (same incident), or null for the incident as a whole.",
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["url", "id", "incident", "claim", "source", "source_url", "quote", "locator_type", "locator", "stance",
+                  "created", "updated"]
+        extra_kwargs = {
+            "id": {"help_text": "Id of the evidence."},
+            "quote": {"help_text": "The exact words of the source."},
+            "locator_type": {"help_text": "What the locator is: page, section, timestamp, paragraph or figure."},
+            "locator": {"help_text": "Where the quote sits: page number, section, or timestamp HH:MM:SS."},
+            "stance": {"help_text": "Whether the quote supports, contradicts or gives context to the claim."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+
+class MeasurementSerializer(StrictModelSerializer):
+    url = _api_url("api:measurement-detail")
+    metric = _slug_ref(Metric, "Slug of the metric measured.")
+    incident = IncidentRef()
+    system = _slug_ref(AISystem, "Slug of the AI system measured; null for the field as a whole.", required=False, allow_null=True)
+    claim = serializers.PrimaryKeyRelatedField(
+        queryset=Claim.objects.all(), required=False, allow_null=True, help_text="Id of the claim the value supports."
+    )
+    evidence = serializers.PrimaryKeyRelatedField(
+        queryset=Evidence.objects.all(), required=False, allow_null=True,
+        help_text="Id of the evidence quoting the published figure (its provenance). Required through the API.",
+    )
+    reproduction_run = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="Id of the reproduction run that measured it (set by reproductions, not by clients)."
+    )
+    provenance = serializers.SerializerMethodField(help_text="'published' (quoted from a source) or 'reproduction'.")
+
+    class Meta:
+        model = Measurement
+        fields = ["url", "id", "metric", "incident", "claim", "system", "value", "lower", "upper", "sample_size", "as_of",
+                  "label", "provenance", "evidence", "reproduction_run", "created", "updated"]
+        extra_kwargs = {
+            "id": {"help_text": "Id of the measurement."},
+            "value": {"help_text": "The value, in the metric's unit (percent 0-100, proportion 0-1)."},
+            "lower": {"help_text": "Lower bound (e.g. of a confidence interval); not above the value."},
+            "upper": {"help_text": "Upper bound; not below the value."},
+            "sample_size": {"help_text": "Number of trials or samples (at least 1)."},
+            "as_of": {"help_text": "When the value held (publication or run date)."},
+            "label": {"help_text": "Condition or panel, e.g. '5-model panel'."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+    def get_provenance(self, obj) -> str:
+        return "published" if obj.evidence_id else "reproduction"
+
+
+# --- sources and reference entities ---------------------------------------------------------------
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    url = _api_url("api:source-detail")
+    web_url = WebUrlField()
+    link = serializers.URLField(source="url", read_only=True, help_text="The source's own address on the web.")
+    responding_organisation = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="For a response (right of reply): slug of the organisation that replied."
+    )
+    archived_copy = serializers.SerializerMethodField(help_text="Address of our archived copy, if any.")
+    citation = serializers.SerializerMethodField(help_text="How to cite it, as one line of plain text.")
+
+    class Meta:
+        model = Source
+        fields = ["url", "web_url", "id", "kind", "title", "link", "publisher", "authors", "published_on", "reliability",
+                  "responding_organisation", "archived_copy", "archived_sha256", "archived_at", "citation", "created", "updated"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "Id of the source."},
+            "kind": {"help_text": "Paper, article, transcript, log, post, dataset or response."},
+            "title": {"help_text": "Title of the source."},
+            "publisher": {"help_text": "Who published it."},
+            "authors": {"help_text": "Authors, as written."},
+            "published_on": {"help_text": "When it was published."},
+            "reliability": {"help_text": "Primary (first-hand), secondary (reporting) or commentary."},
+            "archived_sha256": {"help_text": "SHA-256 of our archived copy, to check it was not altered."},
+            "archived_at": {"help_text": "When the archived copy was retrieved."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+    def get_archived_copy(self, obj) -> str | None:
+        if not obj.archived_file:
+            return None
+        from incidents.citations import absolute_url
+
+        return absolute_url(obj.archived_file.url)
+
+    def get_citation(self, obj) -> str:
+        return source_citation_text(obj)
+
+
+class SourceDetailSerializer(SourceSerializer):
+    incidents = IncidentBriefSerializer(many=True, read_only=True, help_text="Public incidents that quote it as evidence.")
+
+    class Meta(SourceSerializer.Meta):
+        fields = SourceSerializer.Meta.fields + ["incidents"]
+        read_only_fields = fields
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    url = _api_url("api:metric-detail", "slug")
+    web_url = WebUrlField()
+
+    class Meta:
+        model = Metric
+        fields = ["url", "web_url", "slug", "name", "unit", "higher_is", "description", "created", "updated"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "slug": {"help_text": "Stable identifier of the metric."},
+            "name": {"help_text": "Name of the metric."},
+            "unit": {"help_text": "Unit of its values: percent, ratio, count, proportion, usd or other."},
+            "higher_is": {"help_text": "Whether a higher value is worse, better or neither."},
+            "description": {"help_text": "What is counted, over what (Markdown)."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    url = _api_url("api:organisation-detail", "slug")
+    web_url = WebUrlField()
+    website = serializers.URLField(source="url", read_only=True, help_text="The organisation's own website.")
+
+    class Meta:
+        model = Organisation
+        fields = ["url", "web_url", "slug", "name", "kind", "country", "website", "description", "created", "updated"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "slug": {"help_text": "Stable identifier of the organisation."},
+            "name": {"help_text": "Name of the organisation."},
+            "kind": {"help_text": "Company, lab, academic, government, nonprofit, media or other."},
+            "country": {"help_text": "Country of its headquarters."},
+            "description": {"help_text": "About the organisation (Markdown)."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+
+class AISystemSerializer(serializers.ModelSerializer):
+    url = _api_url("api:aisystem-detail", "slug")
+    web_url = WebUrlField()
+    developer = OrganisationBriefSerializer(read_only=True, allow_null=True, help_text="The organisation that developed it.")
+    website = serializers.URLField(source="url", read_only=True, help_text="The system's own page.")
+
+    class Meta:
+        model = AISystem
+        fields = ["url", "web_url", "slug", "name", "version", "family", "developer", "website", "description", "created", "updated"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "slug": {"help_text": "Stable identifier of the AI system."},
+            "name": {"help_text": "Name of the AI system."},
+            "version": {"help_text": "Version, if any."},
+            "family": {"help_text": "Model family, e.g. Llama, Qwen, Claude."},
+            "description": {"help_text": "About the system (Markdown)."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }
+
+
+class TaxonomyTermSerializer(serializers.ModelSerializer):
+    url = _api_url("api:taxonomyterm-detail", "slug")
+    web_url = WebUrlField()
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the parent term, if any.")
+
+    class Meta:
+        model = TaxonomyTerm
+        fields = ["url", "web_url", "slug", "scheme", "code", "name", "parent", "description", "created", "updated"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "slug": {"help_text": "Stable identifier of the term."},
+            "scheme": {"help_text": "Classification scheme the term belongs to."},
+            "code": {"help_text": "The scheme's own code, e.g. 7.1."},
+            "name": {"help_text": "Name of the term."},
+            "description": {"help_text": "What the term covers (Markdown)."},
+            "created": {"help_text": CREATED},
+            "updated": {"help_text": UPDATED},
+        }

@@ -1,0 +1,39 @@
+"""/api/: version 1 of the REST API, its feeds, its schema and docs.
+
+Other apps register their viewsets on `router` (one line each)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework import routers
+
+from . import docs, feeds, views
+from .briefings import BriefingViewSet
+
+app_name = "api"
+
+
+class ApiRouter(routers.DefaultRouter):
+    include_format_suffixes = False
+
+
+router = ApiRouter()
+router.register("incidents", views.IncidentViewSet, basename="incident")
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("metrics", views.MetricViewSet, basename="metric")
+router.register("measurements", views.MeasurementViewSet, basename="measurement")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("systems", views.AISystemViewSet, basename="aisystem")
+router.register("taxonomy", views.TaxonomyTermViewSet, basename="taxonomyterm")
+router.register("briefings", BriefingViewSet, basename="briefing")
+
+urlpatterns = [
+    path("v1/feeds/incidents.atom", feeds.IncidentUpdatesFeed(), name="feed-incidents"),
+    path("v1/feeds/claim-status.atom", feeds.ClaimStatusFeed(), name="feed-claim-status"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/getting-started/", docs.getting_started, name="getting-started"),
+]

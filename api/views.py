@@ -1,0 +1,407 @@
+"""The API's viewsets: thin, over the domain's selectors, search and services.
+
+`ApiViewMixin` gives every viewset (other apps' included) the shared
+behaviour: unknown query parameters refused by name, conditional GET
+(ETag/Last-Modified/304), CSV on lists.
+"""
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from incidents.citations import incident_bibtex, incident_csl, source_bibtex, source_csl
+from incidents.facets import has_reproduction_q
+from incidents.models import (
+    AISystem,
+    Claim,
+    Evidence,
+    Incident,
+    IncidentOrganisation,
+    IncidentSystem,
+    Measurement,
+    Metric,
+    Organisation,
+    Source,
+    TaxonomyTerm,
+)
+from incidents.selectors import MAX_MERGE_HOPS
+
+from . import filters as api_filters
+from . import serializers as s
+from .columns import CSV_COLUMNS
+from .conditional import apply_conditional_get
+from .renderers import BibTeXRenderer, CSLJSONRenderer, CSVRenderer
+from .schema_examples import EXAMPLES
+from .visibility import can_see_drafts, visible_incidents
+
+GLOBAL_QUERY_PARAMS = {"format"}
+LIST_QUERY_PARAMS = {"page", "page_size", "pagination", "cursor", "ordering"}
+
+
+class ApiViewMixin:
+    """Shared behaviour of every API viewset."""
+
+    def list_query_params(self) -> set[str]:
+        known = set(GLOBAL_QUERY_PARAMS) | LIST_QUERY_PARAMS
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        return known
+
+    def check_query_params(self, request):
+        known = self.list_query_params() if getattr(self, "action", None) == "list" else set(GLOBAL_QUERY_PARAMS)
+        errors = {}
+        for name, values in request.query_params.lists():
+            if name not in known:
+                errors[name] = [exceptions.ErrorDetail(
+                    f"Unknown query parameter; this endpoint accepts: {', '.join(sorted(known))}.", code="unknown_parameter"
+                )]
+            elif any("\x00" in value for value in values):
+                errors[name] = [exceptions.ErrorDetail("NUL characters are not allowed.", code="null_characters_not_allowed")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.check_query_params(request)
+
+    def get_renderers(self):
+        renderers = list(super().get_renderers())
+        if getattr(self, "action", None) != "list":
+            renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
+        return renderers
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return apply_conditional_get(request, response)
+
+
+class CitationMixin:
+    """`?format=bibtex` and `?format=csl-json` (or the matching Accept
+    header) on a list page or an item give citations instead of JSON."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer, BibTeXRenderer, CSLJSONRenderer]
+    bibtex = None
+    csl = None
+
+    def _citation_format(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return getattr(renderer, "format", None)
+
+    def citations(self, objects):
+        fmt = self._citation_format()
+        if fmt == "bibtex":
+            return [type(self).bibtex(obj) for obj in objects]
+        if fmt == "csl-json":
+            return [type(self).csl(obj) for obj in objects]
+        return None
+
+    def list(self, request, *args, **kwargs):
+        if self._citation_format() in ("bibtex", "csl-json"):
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(queryset)
+            response = Response(self.citations(page))
+            paginated = self.get_paginated_response([])
+            for header in ("Link", "X-Total-Count"):
+                if header in paginated:
+                    response[header] = paginated[header]
+            return response
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        if self._citation_format() in ("bibtex", "csl-json"):
+            return Response(self.citations([self.get_object()]))
+        return super().retrieve(request, *args, **kwargs)
+
+
+class WriteMixin:
+    """Create and update in one transaction; the response shows the item as
+    a later GET would (re-read through the viewset's queryset)."""
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def _reread(self, instance):
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return self.get_serializer(self.prepare_item(fresh))
+
+    def prepare_item(self, obj):
+        return obj
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        data = self._reread(serializer.instance).data
+        return Response(data, status=201, headers={"Location": data.get("url", "")})
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(self._reread(serializer.instance).data)
+
+
+class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ReadWriteViewSet(ApiViewMixin, WriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+INCIDENT_ORDERING = ["reported_on", "occurred_on", "updated", "created", "severity", "title", "public_id"]
+
+
+def _list_doc(resource: str, columns_key: str, extra: str = ""):
+    columns = "\n".join(f"- `{name}`: {text}" for name, text in CSV_COLUMNS[columns_key])
+    return (
+        f"{resource} {extra}\n\nCSV (`?format=csv` or `Accept: text/csv`) gives one row per item with these "
+        f"columns (lists joined with \"; \"):\n\n{columns}"
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List and search incidents",
+        description=_list_doc(
+            "Published incidents (editors also see drafts), newest report first, or ranked by relevance with `q`.",
+            "incidents",
+            "Citations of the page: `?format=bibtex` or `?format=csl-json`.",
+        ),
+        examples=EXAMPLES["incident-list"],
+    ),
+    retrieve=extend_schema(
+        summary="One incident, with its claims, key measurements and sources",
+        description="An entry merged into another answers 301 with the surviving entry's address. "
+        "`?format=bibtex` or `?format=csl-json` give its citation.",
+        examples=EXAMPLES["incident-detail"],
+        responses={200: s.IncidentDetailSerializer, 301: OpenApiResponse(description="Merged: see Location.")},
+    ),
+    create=extend_schema(summary="Record an incident (token with incidents.add_incident)", examples=EXAMPLES["incident-create"]),
+    update=extend_schema(summary="Replace an incident's fields (token with incidents.change_incident)"),
+    partial_update=extend_schema(summary="Change some of an incident's fields (token with incidents.change_incident)"),
+)
+class IncidentViewSet(CitationMixin, ReadWriteViewSet):
+    lookup_field = "public_id"
+    lookup_value_regex = r"AIKB-\d{4}-\d{4,}"
+    filterset_class = api_filters.IncidentFilterSet
+    ordering_fields = INCIDENT_ORDERING
+    search_ranked = True
+    csv_columns = [name for name, _ in CSV_COLUMNS["incidents"]]
+    bibtex = staticmethod(incident_bibtex)
+    csl = staticmethod(incident_csl)
+
+    @property
+    def ordering(self):
+        from django.db.models import F
+
+        return [F("reported_on").desc(nulls_last=True), "-id"]
+
+    @property
+    def ranked_ordering(self):
+        from django.db.models import F
+
+        return ["-rank", F("reported_on").desc(nulls_last=True), "-id"]
+
+    def get_serializer_class(self):
+        return s.IncidentSerializer if self.action == "list" else s.IncidentDetailSerializer
+
+    def get_queryset(self):
+        queryset = visible_incidents(self.request.user).annotate(has_reproduction=has_reproduction_q())
+        queryset = queryset.prefetch_related(
+            Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
+            Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system")),
+            Prefetch("taxonomy", queryset=TaxonomyTerm.objects.only("id", "slug")),
+        )
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch("claims", queryset=Claim.objects.order_by("position", "id")),
+                Prefetch(
+                    "measurements",
+                    queryset=Measurement.objects.filter(evidence__isnull=False)
+                    .select_related("metric", "system")
+                    .order_by("metric__name", "as_of", "id"),
+                    to_attr="key_measurements",
+                ),
+                Prefetch("merged_from", queryset=Incident.objects.only("id", "public_id", "merged_into_id")),
+            )
+        return queryset
+
+    def prepare_item(self, obj):
+        obj.sources = list(Source.objects.filter(evidence__incident=obj).distinct().order_by("-published_on", "title"))
+        return obj
+
+    def get_object(self):
+        return self.prepare_item(super().get_object())
+
+    def retrieve(self, request, *args, **kwargs):
+        redirect = self._merged_redirect(kwargs[self.lookup_field])
+        if redirect is not None:
+            return redirect
+        return super().retrieve(request, *args, **kwargs)
+
+    def _merged_redirect(self, public_id):
+        """301 to the surviving entry when `public_id` was merged (followed
+        through chains), if the reader may see the survivor."""
+        row = Incident.objects.filter(public_id=public_id).values("merged_into_id", "is_published").first()
+        if row is None or row["merged_into_id"] is None:
+            return None
+        target_id, hops = row["merged_into_id"], 0
+        while hops < MAX_MERGE_HOPS:
+            target = Incident.objects.filter(pk=target_id).values("public_id", "merged_into_id", "is_published").first()
+            if target is None or target["merged_into_id"] is None:
+                break
+            target_id, hops = target["merged_into_id"], hops + 1
+        if target is None or (not target["is_published"] and not can_see_drafts(self.request.user)):
+            return None
+        url = reverse("api:incident-detail", kwargs={"public_id": target["public_id"]})
+        if self.request.META.get("QUERY_STRING"):
+            url += "?" + self.request.META["QUERY_STRING"]
+        return HttpResponsePermanentRedirect(self.request.build_absolute_uri(url))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List claims", description=_list_doc("Claims of public incidents, each with its status.", "claims"),
+                       examples=EXAMPLES["claim-list"]),
+    retrieve=extend_schema(summary="One claim"),
+    create=extend_schema(summary="Add a claim (token with incidents.add_claim)", examples=EXAMPLES["claim-create"]),
+    update=extend_schema(summary="Replace a claim's fields (token with incidents.change_claim)"),
+    partial_update=extend_schema(summary="Change a claim, e.g. its status (token with incidents.change_claim)"),
+)
+class ClaimViewSet(ReadWriteViewSet):
+    serializer_class = s.ClaimSerializer
+    filterset_class = api_filters.ClaimFilterSet
+    ordering_fields = ["created", "updated", "position", "id"]
+    ordering = ["incident_id", "position", "id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["claims"]]
+
+    def get_queryset(self):
+        return Claim.objects.filter(incident__in=visible_incidents(self.request.user)).select_related("incident")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List evidence", description=_list_doc("Quotes from sources, with where they sit.", "evidence")),
+    retrieve=extend_schema(summary="One piece of evidence"),
+    create=extend_schema(summary="Add evidence (token with incidents.add_evidence)", examples=EXAMPLES["evidence-create"]),
+    update=extend_schema(summary="Replace evidence (token with incidents.change_evidence)"),
+    partial_update=extend_schema(summary="Change evidence (token with incidents.change_evidence)"),
+)
+class EvidenceViewSet(ReadWriteViewSet):
+    serializer_class = s.EvidenceSerializer
+    filterset_class = api_filters.EvidenceFilterSet
+    ordering_fields = ["created", "updated", "id"]
+    ordering = ["id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["evidence"]]
+
+    def get_queryset(self):
+        return Evidence.objects.filter(incident__in=visible_incidents(self.request.user)).select_related("incident")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List measurements", description=_list_doc("Values of metrics with their provenance.", "measurements")),
+    retrieve=extend_schema(summary="One measurement"),
+    create=extend_schema(summary="Add a published figure (token with incidents.add_measurement)", examples=EXAMPLES["measurement-create"]),
+    update=extend_schema(summary="Replace a measurement (token with incidents.change_measurement)"),
+    partial_update=extend_schema(summary="Change a measurement (token with incidents.change_measurement)"),
+)
+class MeasurementViewSet(ReadWriteViewSet):
+    serializer_class = s.MeasurementSerializer
+    filterset_class = api_filters.MeasurementFilterSet
+    ordering_fields = ["as_of", "value", "created", "updated", "id"]
+    ordering = ["metric_id", "as_of", "id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["measurements"]]
+
+    def get_queryset(self):
+        return Measurement.objects.filter(incident__in=visible_incidents(self.request.user)).select_related(
+            "incident", "metric", "system"
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sources", description=_list_doc(
+        "Papers, articles, transcripts and other sources. Citations of the page: `?format=bibtex` or `?format=csl-json`.", "sources")),
+    retrieve=extend_schema(summary="One source, with the incidents that quote it",
+                           description="`?format=bibtex` or `?format=csl-json` give its citation."),
+)
+class SourceViewSet(CitationMixin, ReadOnlyViewSet):
+    filterset_class = api_filters.SourceFilterSet
+    ordering_fields = ["published_on", "title", "created", "updated", "id"]
+    ordering = ["-published_on", "title", "id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["sources"]]
+    bibtex = staticmethod(source_bibtex)
+    csl = staticmethod(source_csl)
+
+    def get_serializer_class(self):
+        return s.SourceSerializer if self.action == "list" else s.SourceDetailSerializer
+
+    def get_queryset(self):
+        return Source.objects.select_related("responding_organisation")
+
+    def get_object(self):
+        source = super().get_object()
+        incident_ids = Evidence.objects.filter(source=source).values("incident_id")
+        source.incidents = list(visible_incidents(self.request.user).filter(pk__in=incident_ids).order_by("public_id")[:500])
+        return source
+
+
+class SlugViewSet(ReadOnlyViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+
+@extend_schema_view(list=extend_schema(summary="List metrics", description=_list_doc("What is measured, and in which unit.", "metrics")),
+                    retrieve=extend_schema(summary="One metric"))
+class MetricViewSet(SlugViewSet):
+    queryset = Metric.objects.all()
+    serializer_class = s.MetricSerializer
+    filterset_class = api_filters.MetricFilterSet
+    ordering_fields = ["name", "created", "updated"]
+    ordering = ["name", "id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["metrics"]]
+
+
+@extend_schema_view(list=extend_schema(summary="List organisations", description=_list_doc("Companies, labs, regulators and others.", "organisations")),
+                    retrieve=extend_schema(summary="One organisation"))
+class OrganisationViewSet(SlugViewSet):
+    queryset = Organisation.objects.all()
+    serializer_class = s.OrganisationSerializer
+    filterset_class = api_filters.OrganisationFilterSet
+    ordering_fields = ["name", "created", "updated"]
+    ordering = ["name", "id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["organisations"]]
+
+
+@extend_schema_view(list=extend_schema(summary="List AI systems", description=_list_doc("Models and agents involved in incidents.", "systems")),
+                    retrieve=extend_schema(summary="One AI system"))
+class AISystemViewSet(SlugViewSet):
+    queryset = AISystem.objects.select_related("developer")
+    serializer_class = s.AISystemSerializer
+    filterset_class = api_filters.AISystemFilterSet
+    ordering_fields = ["name", "created", "updated"]
+    ordering = ["name", "id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["systems"]]
+
+
+@extend_schema_view(list=extend_schema(summary="List taxonomy terms", description=_list_doc("Terms of the classification schemes.", "taxonomy")),
+                    retrieve=extend_schema(summary="One taxonomy term"))
+class TaxonomyTermViewSet(SlugViewSet):
+    queryset = TaxonomyTerm.objects.select_related("parent")
+    serializer_class = s.TaxonomyTermSerializer
+    filterset_class = api_filters.TaxonomyTermFilterSet
+    ordering_fields = ["scheme", "code", "name", "created", "updated"]
+    ordering = ["scheme", "code", "name", "id"]
+    csv_columns = [name for name, _ in CSV_COLUMNS["taxonomy"]]

@@ -1,0 +1,192 @@
+"""Reads behind the PDFs, each in a fixed number of queries whatever the
+number of claims, evidence or incidents."""
+
+from collections import defaultdict
+
+from django.db.models import Prefetch
+
+from incidents.citations import incident_url
+from incidents.models import (
+    Claim,
+    ClaimStatusChange,
+    Evidence,
+    Incident,
+    IncidentOrganisation,
+    IncidentRelation,
+    IncidentSystem,
+    Measurement,
+    Source,
+)
+from incidents.selectors import public_incidents
+from reproductions.models import Verdict
+from reproductions.selectors import reproductions_for_incident
+
+from .charts import bar_chart_svg, format_value
+
+EVIDENCE_QS = Evidence.objects.select_related("source").order_by("id")
+
+
+def published_incident(public_id: str) -> Incident:
+    """The public incident (published, not merged away) with everything a briefing shows prefetched.
+    Raises Incident.DoesNotExist."""
+    return (
+        public_incidents()
+        .filter(public_id=public_id)
+        .prefetch_related(
+            Prefetch("claims", queryset=Claim.objects.prefetch_related(Prefetch("evidence", queryset=EVIDENCE_QS))),
+            Prefetch("evidence", queryset=EVIDENCE_QS.filter(claim__isnull=True), to_attr="unattached_evidence"),
+            Prefetch(
+                "measurements",
+                queryset=Measurement.objects.select_related("metric", "system", "evidence__source").order_by(
+                    "metric__name", "as_of", "id"
+                ),
+            ),
+            Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
+            Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system")),
+            "taxonomy",
+        )
+        .get()
+    )
+
+
+def _measurement_label(measurement: Measurement) -> str:
+    parts = [str(measurement.system) if measurement.system_id else "All systems"]
+    if measurement.label:
+        parts.append(measurement.label)
+    return " · ".join(parts)
+
+
+def metric_panels(measurements) -> list[dict]:
+    """Measurements grouped by metric, each with its chart and its data rows."""
+    grouped = defaultdict(list)
+    for m in measurements:
+        grouped[m.metric].append(m)
+    panels = []
+    for metric, rows in grouped.items():
+        data = [
+            {
+                "label": _measurement_label(m),
+                "value": m.value,
+                "lower": m.lower,
+                "upper": m.upper,
+                "display": format_value(m.value, metric.unit),
+                "interval": (
+                    f"{format_value(m.lower, metric.unit)}–{format_value(m.upper, metric.unit)}"
+                    if m.lower is not None and m.upper is not None
+                    else ""
+                ),
+                "sample_size": m.sample_size,
+                "as_of": m.as_of,
+                "provenance": (m.evidence.source.title if m.evidence_id else f"Reproduction run {m.reproduction_run_id}"),
+            }
+            for m in rows
+        ]
+        panels.append({"metric": metric, "rows": data, "chart": bar_chart_svg(data, metric.unit, metric.name)})
+    return panels
+
+
+def related_incidents(incident: Incident) -> list[dict]:
+    """Published incidents related either way, with the relation's wording."""
+    relations = IncidentRelation.objects.filter(from_incident=incident, to_incident__is_published=True).select_related(
+        "to_incident"
+    )
+    inverse = IncidentRelation.objects.filter(to_incident=incident, from_incident__is_published=True).select_related(
+        "from_incident"
+    )
+    rows = [{"incident": r.to_incident, "type": r.get_relation_type_display(), "note": r.note} for r in relations]
+    rows += [{"incident": r.from_incident, "type": r.get_relation_type_display(), "note": r.note} for r in inverse]
+    for row in rows:
+        row["url"] = incident_url(row["incident"])
+    return sorted(rows, key=lambda row: row["incident"].public_id)
+
+
+def incident_briefing_context(incident: Incident) -> dict:
+    """Everything the incident briefing template shows. `incident` comes
+    from `published_incident`."""
+    reproductions = reproductions_for_incident(incident)
+    return {
+        "incident": incident,
+        "permalink": incident_url(incident),
+        "claims": list(incident.claims.all()),
+        "unattached_evidence": incident.unattached_evidence,
+        "metric_panels": metric_panels(incident.measurements.all()),
+        "verdicts": reproductions["verdicts"],
+        "related": related_incidents(incident),
+        "organisation_links": list(incident.organisation_links.all()),
+        "system_links": list(incident.system_links.all()),
+        "taxonomy": list(incident.taxonomy.all()),
+    }
+
+
+def digest_content(start, end, digest_filter) -> dict:
+    """What changed between the datetimes `start` (inclusive) and `end`
+    (exclusive) among the published incidents the filter selects: new and
+    updated incidents, claim status changes, reproduction verdicts, new
+    measurements (with the previous value of the same metric and system), and
+    the sources behind all of it."""
+    scope = digest_filter.apply(public_incidents())
+    changed = (
+        scope.filter(updated__gte=start, updated__lt=end)
+        .prefetch_related(Prefetch("claims", queryset=Claim.objects.order_by("position", "id")))
+        .order_by("-severity", "public_id")
+    )
+    incidents = list(changed)
+    new = [i for i in incidents if i.created >= start]
+    updated = [i for i in incidents if i.created < start]
+    status_changes = list(
+        ClaimStatusChange.objects.filter(changed_at__gte=start, changed_at__lt=end, claim__incident__in=scope)
+        .select_related("claim__incident")
+        .order_by("changed_at", "id")
+    )
+    verdicts = list(
+        Verdict.objects.filter(created__gte=start, created__lt=end, claim__incident__in=scope)
+        .select_related("claim__incident", "run__harness")
+        .order_by("created", "id")
+    )
+    measurements = list(
+        Measurement.objects.filter(created__gte=start, created__lt=end, incident__in=scope)
+        .select_related("metric", "system", "incident")
+        .order_by("metric__name", "as_of", "id")
+    )
+    metric_changes = _with_previous_values(measurements, start)
+    involved = {i.pk for i in incidents}
+    involved |= {c.claim.incident_id for c in status_changes}
+    involved |= {v.claim.incident_id for v in verdicts}
+    involved |= {m.incident_id for m in measurements}
+    sources = list(Source.objects.filter(evidence__incident__in=involved).distinct().order_by("title", "id"))
+    return {
+        "new_incidents": new,
+        "updated_incidents": updated,
+        "status_changes": status_changes,
+        "verdicts": verdicts,
+        "metric_changes": metric_changes,
+        "sources": sources,
+        "incident_count": len(incidents),
+        "change_count": len(status_changes) + len(verdicts) + len(metric_changes),
+    }
+
+
+def _with_previous_values(measurements: list[Measurement], start) -> list[dict]:
+    """Each new measurement beside the latest earlier value of the same metric
+    and system (one query for all of them)."""
+    if not measurements:
+        return []
+    earlier = (
+        Measurement.objects.filter(
+            metric__in={m.metric_id for m in measurements}, created__lt=start
+        )
+        .order_by("metric_id", "system_id", "as_of", "id")
+        .values("metric_id", "system_id", "value")
+    )
+    previous = {(row["metric_id"], row["system_id"]): row["value"] for row in earlier}
+    rows = []
+    for m in measurements:
+        before = previous.get((m.metric_id, m.system_id))
+        rows.append(
+            {
+                "measurement": m,
+                "value": format_value(m.value, m.metric.unit),
+                "previous": format_value(before, m.metric.unit) if before is not None else "",
+            }
+        )
+    return rows

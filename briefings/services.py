@@ -1,0 +1,116 @@
+"""Briefing PDFs: build the HTML, find or make the stored render for it.
+
+A render is cached by the SHA-256 of its inputs (the HTML with the generation
+time left as a placeholder, the stylesheet and the renderer version): the same
+content gives the same stored file without rendering again; any change to the
+incident gives a new hash and a new file.
+"""
+
+import hashlib
+import logging
+import time
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from incidents.models import Incident
+
+from .models import Briefing
+from .pdf import html_to_pdf, page_count, renderer_fingerprint
+from .selectors import incident_briefing_context
+
+logger = logging.getLogger(__name__)
+
+# Stands in for the generation time while hashing; replaced just before rendering.
+GENERATED_AT = "@@AIKB-GENERATED-AT@@"
+SITE_AUTHOR = "AI Incident Knowledge Base"
+
+
+def input_hash(html: str) -> str:
+    """SHA-256 of everything that decides a briefing's content."""
+    digest = hashlib.sha256(renderer_fingerprint().encode())
+    digest.update(b"\0")
+    digest.update(html.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def incident_briefing_html(incident: Incident) -> str:
+    """The briefing's HTML for an incident loaded by
+    `selectors.published_incident`, with the generation time as a placeholder."""
+    context = incident_briefing_context(incident)
+    context.update(generated_at=GENERATED_AT, author=SITE_AUTHOR)
+    return render_to_string("briefings/pdf/incident.html", context)
+
+
+def briefing_for_html(kind: str, html: str, title: str, incident: Incident | None = None) -> Briefing:
+    """The stored briefing for this exact HTML, created (queued, not yet
+    rendered) when there is none. Safe when two requests race."""
+    digest = input_hash(html)
+    existing = Briefing.objects.filter(input_hash=digest).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Briefing.objects.create(
+                kind=kind, title=title[:400], incident=incident, input_hash=digest, html=html
+            )
+    except IntegrityError:
+        return Briefing.objects.get(input_hash=digest)
+
+
+def render_briefing(briefing_id: int) -> Briefing:
+    """Render a queued or failed briefing and store the PDF with its SHA-256,
+    page count and size. A ready briefing is returned as it is, so running
+    this twice renders once. A rendering error is recorded on the briefing."""
+    with transaction.atomic():
+        briefing = Briefing.objects.select_for_update().get(pk=briefing_id)
+        if briefing.is_ready:
+            return briefing
+        started = time.perf_counter()
+        generated = timezone.now().strftime("%d %B %Y, %H:%M UTC")
+        try:
+            pdf = html_to_pdf(briefing.html.replace(GENERATED_AT, generated))
+            pages = page_count(pdf)
+        except Exception as error:  # recorded for the poller, then re-raised to the caller
+            logger.exception("Briefing %s failed to render", briefing.pk)
+            briefing.status = Briefing.Status.FAILED
+            briefing.error = f"{type(error).__name__}: {error}"[:2000]
+            briefing.save(update_fields=["status", "error"])
+            return briefing
+        briefing.file.save(f"{briefing.input_hash}.pdf", ContentFile(pdf), save=False)
+        briefing.sha256 = hashlib.sha256(pdf).hexdigest()
+        briefing.page_count = pages
+        briefing.size_bytes = len(pdf)
+        briefing.render_seconds = round(time.perf_counter() - started, 3)
+        briefing.rendered_at = timezone.now()
+        briefing.status = Briefing.Status.READY
+        briefing.error = ""
+        briefing.save()
+        return briefing
+
+
+def incident_briefing(incident: Incident) -> Briefing:
+    """The incident's current briefing, rendered now if its content has no
+    stored PDF yet (for the web page's download link)."""
+    html = incident_briefing_html(incident)
+    briefing = briefing_for_html(Briefing.Kind.INCIDENT, html, f"{incident.public_id}: {incident.title}", incident)
+    if not briefing.is_ready:
+        briefing = render_briefing(briefing.pk)
+    return briefing
+
+
+def request_incident_briefing(incident: Incident) -> Briefing:
+    """The incident's current briefing, queued for rendering on the `pdf`
+    queue (after commit) unless it is already stored. For the API's 202."""
+    from .tasks import render_briefing_pdf
+
+    html = incident_briefing_html(incident)
+    briefing = briefing_for_html(Briefing.Kind.INCIDENT, html, f"{incident.public_id}: {incident.title}", incident)
+    if not briefing.is_ready:
+        if briefing.status == Briefing.Status.FAILED:
+            Briefing.objects.filter(pk=briefing.pk).update(status=Briefing.Status.QUEUED, error="")
+            briefing.status, briefing.error = Briefing.Status.QUEUED, ""
+        transaction.on_commit(lambda: render_briefing_pdf.delay(briefing.pk))
+    return briefing

@@ -1,0 +1,37 @@
+"""Celery tasks: thin, by id, safe to run twice.
+
+Tasks named `render_*` go to the `pdf` queue (CELERY_TASK_ROUTES), because
+they render PDFs; `send_due_digests` only plans and runs on `default`.
+"""
+
+from celery import shared_task
+
+from . import delivery, services
+
+
+@shared_task(name="briefings.tasks.render_briefing_pdf")
+def render_briefing_pdf(briefing_id: int) -> str:
+    return services.render_briefing(briefing_id).status
+
+
+@shared_task(name="briefings.tasks.send_due_digests")
+def send_due_digests(cadence: str) -> int:
+    """Called by django-celery-beat: queue the last period's digest for every
+    confirmed subscription of this cadence."""
+    delivery_ids = delivery.plan_deliveries(cadence)
+    for delivery_id in delivery_ids:
+        render_and_send_digest.delay(delivery_id)
+    return len(delivery_ids)
+
+
+@shared_task(
+    bind=True,
+    name="briefings.tasks.render_and_send_digest",
+    autoretry_for=(delivery.DeliveryFailed,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def render_and_send_digest(self, delivery_id: int) -> str:
+    return delivery.deliver(delivery_id)

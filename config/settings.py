@@ -1,0 +1,254 @@
+"""One settings module, read from the environment.
+
+Every value that differs between machines comes from an environment variable
+with a default that suits the embedded set-up (`scripts/run.sh`); README.md
+lists them all.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from .env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("AIKB_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    # The embedded set-up keeps a random key under var/ so sessions survive a
+    # restart; production passes DJANGO_SECRET_KEY.
+    from .secret_key import embedded_secret_key
+
+    SECRET_KEY = embedded_secret_key(VAR_DIR)
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("AIKB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "simple_history",
+    "incidents",
+    "reproductions",
+    "briefings",
+    "editorial",
+    "imports",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# PostgreSQL only. Without DATABASE_URL the embedded server started by
+# scripts/run.sh (the pgserver wheel) is used, over its Unix socket.
+EMBEDDED_PG_DIR = VAR_DIR / "pgdata"
+DATABASE_URL = env_str("DATABASE_URL", f"postgresql://postgres:@/postgres?host={EMBEDDED_PG_DIR}")
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ValueError("DATABASE_URL must point to PostgreSQL (postgresql://...)")
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_aikb")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("AIKB_STATIC_ROOT", str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("AIKB_MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if env_bool("AIKB_TEST_STATIC", False):
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# Celery. Without CELERY_BROKER_URL, kombu's filesystem transport under var/
+# needs no server (at-most-once; production uses Redis or RabbitMQ).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "celery"
+    # kombu expects the folders to exist; web, worker and beat share them.
+    for _folder in ("queue", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Must exceed the longest GPU task, or Redis delivers it twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600),
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "reproductions.tasks.run_reproduction": {"queue": "gpu"},
+    "briefings.tasks.render_*": {"queue": "pdf"},
+}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
+
+# Reproductions: where evaluation workers find model weights, which device
+# they use (auto: the first visible GPU, else the CPU), and the gpu task's
+# time limit in seconds (keep it under CELERY_VISIBILITY_TIMEOUT).
+AIKB_MODELS_DIR = Path(env_str("AIKB_MODELS_DIR", str(VAR_DIR / "models")))
+AIKB_EVAL_DEVICE = env_str("AIKB_EVAL_DEVICE", "auto")
+AIKB_REPRODUCTION_TIME_LIMIT = env_int("AIKB_REPRODUCTION_TIME_LIMIT", 3 * 3600)
+
+# Email: console by default; SMTP when EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AI Incident Knowledge Base <digests@localhost>")
+
+# Briefings: largest image a PDF may embed, and how long a subscription's
+# confirmation link stays valid.
+BRIEFINGS_MAX_IMAGE_BYTES = env_int("AIKB_PDF_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+BRIEFINGS_CONFIRM_MAX_AGE = env_int("AIKB_DIGEST_CONFIRM_MAX_AGE", 3 * 24 * 3600)
+
+# The REST API (api/): anonymous reading, token writing, throttled per
+# client; rates are "N/second|minute|hour|day".
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadAnyoneWriteWithModelPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("AIKB_API_RATE_ANON", "60/minute"),
+        "token": env_str("AIKB_API_RATE_TOKEN", "300/minute"),
+        "journalist": env_str("AIKB_API_RATE_JOURNALIST", "1200/minute"),
+    },
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.CSVRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ApiContentNegotiation",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend", "api.filters.StrictOrderingFilter"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+}
+API_MAX_BODY_BYTES = env_int("AIKB_API_MAX_BODY_BYTES", 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AI Incident Knowledge Base API",
+    "DESCRIPTION": (
+        "Structured, cited, re-testable facts about AI-safety incidents. Reading needs no account; "
+        "writing needs a token (`Authorization: Bearer aikb_...`). Start with the "
+        "[getting-started page](/api/docs/getting-started/)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentKindEnum": "incidents.models.Incident.Kind",
+        "IncidentStatusEnum": "incidents.models.Incident.Status",
+        "ClaimStatusEnum": "incidents.models.Claim.Status",
+        "SourceKindEnum": "incidents.models.Source.Kind",
+        "OrganisationKindEnum": "incidents.models.Organisation.Kind",
+        "DatePrecisionEnum": "incidents.models.DatePrecision",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.close_request_bodies",
+    ],
+}
+
+# HTTPS hardening. DJANGO_SECURE=true behind TLS in production turns on
+# redirects, secure cookies and HSTS; the embedded set-up serves plain HTTP.
+SECURE_DEPLOYMENT = env_bool("DJANGO_SECURE", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_DEPLOYMENT
+SECURE_SSL_REDIRECT = SECURE_DEPLOYMENT and env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000) if SECURE_DEPLOYMENT else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_DEPLOYMENT
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz answers the load balancer over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# Editorial workflow and imports.
+AIKB_IMPORT_MAX_BYTES = env_int("AIKB_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+AIKB_SUBMISSION_MAX_BYTES = env_int("AIKB_SUBMISSION_MAX_BYTES", 10 * 1024 * 1024)
+AIKB_SUBMISSIONS_PER_HOUR = env_int("AIKB_SUBMISSIONS_PER_HOUR", 5)

@@ -1,0 +1,128 @@
+"""Run the whole system on one machine: database, migrations, curated data,
+web server, Celery worker and beat. `scripts/run.sh` calls this.
+
+Without DATABASE_URL a real PostgreSQL is started from the pgserver wheel in
+var/pgdata; without CELERY_BROKER_URL the worker and beat use kombu's
+filesystem transport under var/celery. Ctrl-C (or SIGTERM) stops every child
+process and the embedded database.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+STOP_GRACE_SECONDS = 15
+
+
+def var_dir() -> Path:
+    return Path(os.environ.get("AIKB_VAR_DIR", BASE_DIR / "var"))
+
+
+def start_embedded_postgres(data_dir: Path):
+    """Start (or reuse) the pgserver PostgreSQL; it stops when this process exits."""
+    import pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+    return server
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, check=True)
+
+
+def child_commands(host: str, port: int, web_workers: int) -> dict[str, list[str]]:
+    celery = [PYTHON, "-m", "celery", "-A", "config"]
+    return {
+        "web": [
+            PYTHON, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"{host}:{port}",
+            "--workers", str(web_workers),
+            "--access-logfile", "-",
+            "--graceful-timeout", "10",
+        ],
+        "worker": [*celery, "worker", "-Q", "default,pdf,gpu", "--concurrency", "1", "--loglevel", "INFO", "-n", "local@%h"],
+        "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var_dir() / "celerybeat-schedule")],
+    }
+
+
+def stop_all(children: dict[str, subprocess.Popen]) -> None:
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for name, proc in children.items():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop in {STOP_GRACE_SECONDS}s; killing it", flush=True)
+            proc.kill()
+            proc.wait()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("AIKB_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("AIKB_PORT", "8000")))
+    parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    args = parser.parse_args(argv)
+
+    os.chdir(BASE_DIR)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("AIKB_SITE_URL", f"http://{args.host}:{args.port}")
+    var_dir().mkdir(parents=True, exist_ok=True)
+
+    server = None
+    if not os.environ.get("DATABASE_URL"):
+        print("Starting embedded PostgreSQL in", var_dir() / "pgdata", flush=True)
+        server = start_embedded_postgres(var_dir() / "pgdata")
+        os.environ["DATABASE_URL"] = server.get_uri()
+
+    children: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def request_stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    try:
+        manage("migrate", "--noinput")
+        manage("collectstatic", "--noinput", "--verbosity", "0")
+        manage("load_curated")
+        for name, command in child_commands(args.host, args.port, args.web_workers).items():
+            # A process group of its own, so Ctrl-C reaches children only through stop_all.
+            children[name] = subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True)
+        print(f"\nAI Incident Knowledge Base is running: open http://{args.host}:{args.port}/", flush=True)
+        print("Editors: create an account with `.venv/bin/python manage.py createsuperuser`, then /admin/.", flush=True)
+        print("Press Ctrl-C to stop.\n", flush=True)
+        exit_code = 0
+        while not stopping:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping everything", flush=True)
+                    stopping = True
+                    exit_code = 1
+            time.sleep(0.5)
+        return exit_code
+    except subprocess.CalledProcessError as exc:
+        print(f"Set-up step failed: {' '.join(exc.cmd[1:])} (exit {exc.returncode})", flush=True)
+        return 1
+    finally:
+        print("Stopping...", flush=True)
+        stop_all(children)
+        if server is not None:
+            server.cleanup()
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    AISystem,
+    Claim,
+    ClaimStatusChange,
+    Evidence,
+    Incident,
+    IncidentOrganisation,
+    IncidentRelation,
+    IncidentSystem,
+    Measurement,
+    Metric,
+    Organisation,
+    Source,
+    TaxonomyTerm,
+)
+from .services import change_claim_status
+
+
+class OrganisationInline(admin.TabularInline):
+    model = IncidentOrganisation
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class SystemInline(admin.TabularInline):
+    model = IncidentSystem
+    extra = 0
+    autocomplete_fields = ["system"]
+
+
+class ClaimInline(admin.StackedInline):
+    model = Claim
+    extra = 0
+    fields = ["position", "statement", "status", "status_note"]
+    show_change_link = True
+
+
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    extra = 0
+    fields = ["claim", "source", "stance", "quote", ("locator_type", "locator")]
+    autocomplete_fields = ["source"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Offer only this incident's claims.
+        if db_field.name == "claim" and request.resolver_match.kwargs.get("object_id"):
+            kwargs["queryset"] = Claim.objects.filter(incident_id=request.resolver_match.kwargs["object_id"])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MeasurementInline(admin.TabularInline):
+    model = Measurement
+    extra = 0
+    fields = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "evidence", "claim"]
+    autocomplete_fields = ["metric", "system"]
+    raw_id_fields = ["evidence", "claim"]
+
+
+class RelationInline(admin.TabularInline):
+    model = IncidentRelation
+    fk_name = "from_incident"
+    extra = 0
+    autocomplete_fields = ["to_incident"]
+    verbose_name = "related incident"
+    verbose_name_plural = "related incidents"
+
+
+@admin.register(Incident)
+class IncidentAdmin(SimpleHistoryAdmin):
+    list_display = ["public_id", "title", "kind", "status", "severity", "setting", "reported_on", "is_published"]
+    list_filter = [
+        "kind",
+        "status",
+        "severity",
+        "setting",
+        "is_published",
+        "occurred_precision",
+        ("taxonomy", admin.RelatedOnlyFieldListFilter),
+        ("organisations", admin.RelatedOnlyFieldListFilter),
+        ("systems", admin.RelatedOnlyFieldListFilter),
+        "reported_on",
+        "occurred_on",
+        "updated",
+    ]
+    search_fields = ["public_id", "title", "summary", "body", "organisations__name", "systems__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["public_id", "created", "updated"]
+    filter_horizontal = ["taxonomy"]
+    autocomplete_fields = ["merged_into"]
+    date_hierarchy = "reported_on"
+    fieldsets = [
+        (None, {"fields": ["public_id", "title", "slug", "kind", "status", "severity", "setting", "is_published"]}),
+        ("Account", {"fields": ["summary", "body"]}),
+        ("Dates", {"fields": [("occurred_on", "occurred_precision"), ("reported_on", "reported_precision")]}),
+        ("Classification", {"fields": ["taxonomy", "merged_into"]}),
+        ("Record", {"fields": ["created", "updated"]}),
+    ]
+    inlines = [OrganisationInline, SystemInline, ClaimInline, EvidenceInline, MeasurementInline, RelationInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "country"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AISystem)
+class AISystemAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "family", "developer"]
+    list_filter = ["family", "developer"]
+    search_fields = ["name", "family", "version"]
+    prepopulated_fields = {"slug": ["name", "version"]}
+    autocomplete_fields = ["developer"]
+
+
+@admin.register(TaxonomyTerm)
+class TaxonomyTermAdmin(admin.ModelAdmin):
+    list_display = ["scheme", "code", "name", "parent"]
+    list_filter = ["scheme"]
+    search_fields = ["code", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "kind", "publisher", "published_on", "reliability"]
+    list_filter = ["kind", "reliability", "published_on"]
+    search_fields = ["title", "publisher", "url"]
+    readonly_fields = ["archived_sha256", "created", "updated"]
+    autocomplete_fields = ["responding_organisation"]
+
+
+class EvidenceForClaimInline(admin.StackedInline):
+    model = Evidence
+    extra = 0
+    fields = ["incident", "source", "stance", "quote", ("locator_type", "locator")]
+    autocomplete_fields = ["source", "incident"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = ClaimStatusChange
+    extra = 0
+    readonly_fields = ["from_status", "to_status", "reason", "changed_at", "verdict"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = ["statement", "incident", "status", "updated"]
+    list_filter = ["status", "incident__kind"]
+    search_fields = ["statement", "incident__public_id", "incident__title"]
+    autocomplete_fields = ["incident"]
+    inlines = [EvidenceForClaimInline, StatusChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        # A status edited here is recorded as a status change, like any other.
+        new_status = obj.status
+        if change and "status" in form.changed_data:
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            change_claim_status(obj, new_status, reason=obj.status_note or f"Edited by {request.user}")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["source", "incident", "claim", "locator_type", "locator", "stance"]
+    list_filter = ["locator_type", "stance", "source__kind"]
+    search_fields = ["quote", "source__title", "incident__public_id"]
+    autocomplete_fields = ["incident", "source"]
+    raw_id_fields = ["claim"]
+
+
+@admin.register(Metric)
+class MetricAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "unit", "higher_is"]
+    list_filter = ["unit", "higher_is"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(SimpleHistoryAdmin):
+    list_display = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "incident"]
+    list_filter = ["metric", "system", "as_of"]
+    search_fields = ["metric__name", "system__name", "label", "incident__public_id"]
+    autocomplete_fields = ["metric", "system", "incident"]
+    raw_id_fields = ["evidence", "claim", "reproduction_run"]

@@ -1,0 +1,303 @@
+"""Facets of the incident list: which query parameters filter what, how a
+raw parameter is cleaned, and how the counts beside each value are computed.
+
+Facets are disjunctive: values within one facet are alternatives (OR), facets
+combine with AND, and the count beside a value is the number of results if
+that value were added, i.e. counted under every *other* active facet. The
+fixed-choice facets (kind, status, severity, setting, has-reproduction) are
+counted together in one aggregate query; year, taxonomy, organisation and AI
+system take one grouped query each, so the page's query count never depends
+on the data.
+
+Every filter is backed by an index: the fixed-choice fields carry
+`db_index`, years filter `occurred_on` (indexed) by date range, the related
+facets go through the indexed foreign keys of their link tables, and
+has-reproduction through the indexed `Verdict.claim` and `Claim.incident`.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import ExtractYear
+
+from reproductions.models import Verdict
+
+from .models import Incident, IncidentOrganisation, IncidentSystem, TaxonomyTerm
+
+MAX_VALUES_PER_FACET = 20
+MAX_RELATED_VALUES_SHOWN = 40
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
+YEAR_RANGE = (1900, 2100)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    group: str = ""
+
+
+@dataclass
+class FacetResult:
+    param: str
+    label: str
+    values: list[FacetValue] = field(default_factory=list)
+    # Related facets (taxonomy) show their values in groups, e.g. by scheme.
+    groups: list[tuple[str, list[FacetValue]]] = field(default_factory=list)
+
+    @property
+    def any_selected(self) -> bool:
+        return any(v.selected for v in self.values)
+
+
+def has_reproduction_q() -> Q:
+    """Incidents with a verdict on at least one of their claims."""
+    return Q(Exists(Verdict.objects.filter(claim__incident=OuterRef("pk"))))
+
+
+class ChoiceFacet:
+    """A facet over a fixed set of values, counted in the shared aggregate."""
+
+    def __init__(self, param, label, choices, lookup=None, coerce=str):
+        self.param = param
+        self.label = label
+        self.choices = [(coerce(value), str(text)) for value, text in choices]
+        self.lookup = lookup or param
+        self.coerce = coerce
+
+    def clean(self, raw_values) -> list:
+        allowed = {value for value, _ in self.choices}
+        cleaned = []
+        for raw in raw_values[:MAX_VALUES_PER_FACET]:
+            try:
+                value = self.coerce(raw)
+            except (TypeError, ValueError):
+                continue
+            if value in allowed and value not in cleaned:
+                cleaned.append(value)
+        return cleaned
+
+    def value_q(self, value) -> Q:
+        return Q(**{self.lookup: value})
+
+    def q(self, values) -> Q:
+        return Q(**{f"{self.lookup}__in": values})
+
+    def label_for(self, value) -> str:
+        return dict(self.choices).get(value, str(value))
+
+
+class ReproductionFacet(ChoiceFacet):
+    def __init__(self):
+        super().__init__("reproduction", "Reproduction", [("yes", "Has a reproduction"), ("no", "No reproduction yet")])
+
+    def value_q(self, value) -> Q:
+        return has_reproduction_q() if value == "yes" else ~has_reproduction_q()
+
+    def q(self, values) -> Q:
+        if set(values) == {"yes", "no"}:
+            return Q()
+        return self.value_q(values[0])
+
+
+class YearFacet:
+    """The year the incident occurred; filtered as date ranges so the index on `occurred_on` serves it."""
+
+    param = "year"
+    label = "Year"
+
+    def clean(self, raw_values) -> list:
+        cleaned = []
+        for raw in raw_values[:MAX_VALUES_PER_FACET]:
+            try:
+                year = int(raw)
+            except (TypeError, ValueError):
+                continue
+            if YEAR_RANGE[0] <= year <= YEAR_RANGE[1] and year not in cleaned:
+                cleaned.append(year)
+        return cleaned
+
+    def q(self, values) -> Q:
+        q = Q()
+        for year in values:
+            q |= Q(occurred_on__gte=datetime.date(year, 1, 1), occurred_on__lt=datetime.date(year + 1, 1, 1))
+        return q
+
+    def label_for(self, value) -> str:
+        return str(value)
+
+    def counts(self, queryset, selected) -> FacetResult:
+        rows = (
+            queryset.filter(occurred_on__isnull=False)
+            .annotate(year=ExtractYear("occurred_on"))
+            .order_by()
+            .values("year")
+            .annotate(n=Count("pk"))
+        )
+        counted = {row["year"]: row["n"] for row in rows}
+        for year in selected:
+            counted.setdefault(year, 0)
+        values = [FacetValue(str(y), str(y), n, y in selected) for y, n in sorted(counted.items(), reverse=True)]
+        return FacetResult(self.param, self.label, values)
+
+
+class RelatedFacet:
+    """A facet over a many-to-many link (taxonomy, organisation, AI system),
+    selected by slug and counted through the link table."""
+
+    def __init__(self, param, label, link_model, incident_field, target_field, target_model, group_field=None):
+        self.param = param
+        self.label = label
+        self.link_model = link_model
+        self.incident_field = incident_field
+        self.target_field = target_field
+        self.target_model = target_model
+        self.group_field = group_field
+        self.names = {}
+
+    def clean(self, raw_values) -> list:
+        slugs = []
+        for raw in raw_values[:MAX_VALUES_PER_FACET]:
+            if SLUG_RE.match(raw or "") and raw not in slugs:
+                slugs.append(raw)
+        if not slugs:
+            return []
+        # Unknown slugs are dropped (the page says so) rather than silently
+        # emptying the results; the names found label the active filters.
+        fields = ["slug", "name"] + ([self.group_field] if self.group_field else [])
+        found = {row["slug"]: row for row in self.target_model.objects.filter(slug__in=slugs).values(*fields)}
+        self.names = {slug: str(row["name"]) for slug, row in found.items()}
+        return [slug for slug in slugs if slug in found]
+
+    def q(self, values) -> Q:
+        links = self.link_model.objects.filter(**{f"{self.target_field}__slug__in": values})
+        return Q(pk__in=links.values(self.incident_field))
+
+    def label_for(self, value) -> str:
+        return self.names.get(value, value)
+
+    def counts(self, queryset, selected) -> FacetResult:
+        target = self.target_field
+        fields = [f"{target}__slug", f"{target}__name"] + ([f"{target}__{self.group_field}"] if self.group_field else [])
+        rows = list(
+            self.link_model.objects.filter(**{f"{self.incident_field}__in": queryset.order_by().values("pk")})
+            .values(*fields)
+            .annotate(n=Count(self.incident_field, distinct=True))
+            .order_by("-n", f"{target}__name")[:MAX_RELATED_VALUES_SHOWN]
+        )
+        values = []
+        seen = set()
+        for row in rows:
+            slug = row[f"{target}__slug"]
+            seen.add(slug)
+            group = row.get(f"{target}__{self.group_field}", "") if self.group_field else ""
+            values.append(FacetValue(slug, row[f"{target}__name"], row["n"], slug in selected, group))
+        for slug in selected:
+            if slug not in seen:
+                values.insert(0, FacetValue(slug, self.label_for(slug), 0, True))
+        result = FacetResult(self.param, self.label, values)
+        if self.group_field:
+            labels = dict(self.target_model._meta.get_field(self.group_field).choices)
+            order = [key for key, _ in self.target_model._meta.get_field(self.group_field).choices]
+            grouped = {}
+            for value in values:
+                grouped.setdefault(value.group, []).append(value)
+            result.groups = [(labels.get(key, key), grouped[key]) for key in order if key in grouped]
+            result.groups += [(key or "Other", vals) for key, vals in grouped.items() if key not in order]
+        return result
+
+
+def build_facets():
+    """A fresh set of facets per request (related facets remember the names they looked up)."""
+    return [
+        ChoiceFacet("kind", "Kind", Incident.Kind.choices),
+        ChoiceFacet("status", "Status", Incident.Status.choices),
+        ChoiceFacet("severity", "Severity", reversed(Incident.Severity.choices), coerce=int),
+        ChoiceFacet("setting", "Setting", Incident.Setting.choices),
+        YearFacet(),
+        RelatedFacet(
+            "taxonomy", "Taxonomy", Incident.taxonomy.through, "incident", "taxonomyterm", TaxonomyTerm,
+            group_field="scheme",
+        ),
+        RelatedFacet(
+            "organisation", "Organisation", IncidentOrganisation, "incident", "organisation",
+            IncidentOrganisation._meta.get_field("organisation").related_model,
+        ),
+        RelatedFacet(
+            "system", "AI system", IncidentSystem, "incident", "system",
+            IncidentSystem._meta.get_field("system").related_model,
+        ),
+        ReproductionFacet(),
+    ]
+
+
+@dataclass
+class FacetSelection:
+    """The cleaned facet parameters of one request."""
+
+    facets: list
+    selected: dict  # param -> cleaned values
+    ignored: list  # (param, raw value) pairs that were not understood
+
+    def q(self, except_param=None) -> Q:
+        q = Q()
+        for facet in self.facets:
+            values = self.selected.get(facet.param)
+            if values and facet.param != except_param:
+                q &= facet.q(values)
+        return q
+
+    def active(self) -> list[tuple]:
+        """(facet, value, label) for every active filter, in facet order."""
+        return [
+            (facet, value, facet.label_for(value))
+            for facet in self.facets
+            for value in self.selected.get(facet.param, [])
+        ]
+
+
+def parse_facets(params) -> FacetSelection:
+    """Clean the facet parameters of a QueryDict; unknown or malformed
+    values are dropped and reported in `ignored`, never an error."""
+    facets = build_facets()
+    selected, ignored = {}, []
+    for facet in facets:
+        raw = [v for v in params.getlist(facet.param) if v != ""]
+        cleaned = facet.clean(raw)
+        if cleaned:
+            selected[facet.param] = cleaned
+        kept = {str(v) for v in cleaned}
+        ignored += [(facet.param, value) for value in raw[:MAX_VALUES_PER_FACET] if value not in kept]
+        if len(raw) > MAX_VALUES_PER_FACET:
+            ignored.append((facet.param, f"{len(raw) - MAX_VALUES_PER_FACET} more"))
+    return FacetSelection(facets, selected, ignored)
+
+
+def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
+    """The number of results under every active facet, and each facet's
+    values with their disjunctive counts. `base` is the published, searched
+    queryset before facets."""
+    aggregates = {"total": Count("pk", filter=selection.q()) if selection.selected else Count("pk")}
+    choice_facets = [f for f in selection.facets if isinstance(f, ChoiceFacet)]
+    for facet in choice_facets:
+        others = selection.q(except_param=facet.param)
+        for index, (value, _) in enumerate(facet.choices):
+            aggregates[f"{facet.param}__{index}"] = Count("pk", filter=others & facet.value_q(value))
+    counted = base.order_by().aggregate(**aggregates)
+
+    results = []
+    for facet in selection.facets:
+        chosen = selection.selected.get(facet.param, [])
+        if isinstance(facet, ChoiceFacet):
+            values = [
+                FacetValue(str(value), label, counted[f"{facet.param}__{index}"], value in chosen)
+                for index, (value, label) in enumerate(facet.choices)
+            ]
+            results.append(FacetResult(facet.param, facet.label, values))
+        else:
+            results.append(facet.counts(base.filter(selection.q(except_param=facet.param)), chosen))
+    return counted["total"], results

@@ -1,0 +1,631 @@
+"""The incident domain: incidents, the parties and systems involved, the
+taxonomy, sources and the evidence quoted from them, claims, metrics and
+their measurements.
+
+Rules that must hold whatever writes the data (admin, API, fixtures,
+importers) are database constraints; `clean()` repeats them with the message a
+person reads.
+"""
+
+import re
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+PUBLIC_ID_PATTERN = r"^AIKB-\d{4}-\d{4,}$"
+TIMESTAMP_PATTERN = re.compile(r"^\d{1,2}:\d{2}:\d{2}$")
+
+
+class TimeStamped(models.Model):
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+def precision_constraint(field: str, precision: str) -> Q:
+    """A date stored with month precision is the first of its month; with
+    year precision, the first of January."""
+    return (
+        Q(**{f"{field}__isnull": True})
+        | Q(**{precision: DatePrecision.DAY})
+        | Q(**{precision: DatePrecision.MONTH, f"{field}__day": 1})
+        | Q(**{precision: DatePrecision.YEAR, f"{field}__day": 1, f"{field}__month": 1})
+    )
+
+
+def precision_error(value, precision) -> str | None:
+    if value is None:
+        return None
+    if precision == DatePrecision.MONTH and value.day != 1:
+        return "With month precision, give the first day of the month (e.g. 2025-06-01)."
+    if precision == DatePrecision.YEAR and (value.day, value.month) != (1, 1):
+        return "With year precision, give the first of January (e.g. 2025-01-01)."
+    return None
+
+
+def format_with_precision(value, precision) -> str:
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value.year}"
+    if precision == DatePrecision.MONTH:
+        return value.strftime("%B %Y")
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+class Organisation(TimeStamped):
+    class Kind(models.TextChoices):
+        COMPANY = "company", "Company"
+        LAB = "lab", "Research lab"
+        ACADEMIC = "academic", "University or academic group"
+        GOVERNMENT = "government", "Government or regulator"
+        NONPROFIT = "nonprofit", "Non-profit"
+        MEDIA = "media", "Media"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMPANY)
+    country = models.CharField(max_length=100, blank=True)
+    url = models.URLField(blank=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("organisation-detail", args=[self.slug])
+
+
+class AISystem(TimeStamped):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    developer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="systems"
+    )
+    family = models.CharField(max_length=100, blank=True, help_text="e.g. Llama, Qwen, Claude, GPT-4.")
+    version = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "AI system"
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="aisystem_unique_name_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.version}".strip()
+
+    def get_absolute_url(self):
+        return reverse("system-detail", args=[self.slug])
+
+
+class TaxonomyTerm(TimeStamped):
+    """A node of one of our classification schemes; terms nest through `parent`."""
+
+    class Scheme(models.TextChoices):
+        MIT_DOMAIN = "mit-domain", "MIT AI Risk Repository domain"
+        MIT_CAUSAL = "mit-causal", "MIT AI Risk Repository causal"
+        BEHAVIOUR = "behaviour", "Observed behaviour"
+
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    code = models.CharField(max_length=20, blank=True, help_text="The scheme's own code, e.g. 7.1.")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    description = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["scheme", "code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "code"], condition=~Q(code=""), name="taxonomy_unique_scheme_code"
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="taxonomy_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}".strip()
+
+    def clean(self):
+        if self.parent_id and self.parent.scheme != self.scheme:
+            raise ValidationError({"parent": "A term's parent must belong to the same scheme."})
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A term cannot be its own ancestor."})
+            ancestor = ancestor.parent
+
+    def get_absolute_url(self):
+        return reverse("taxonomy-detail", args=[self.slug])
+
+
+class Incident(TimeStamped):
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", "Incident"
+        RESEARCH_FINDING = "research-finding", "Research finding"
+        HAZARD = "hazard", "Hazard"
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "Reported"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISPUTED = "disputed", "Disputed"
+        RETRACTED = "retracted", "Retracted"
+
+    class Severity(models.IntegerChoices):
+        LOW = 1, "Low"
+        MODERATE = 2, "Moderate"
+        SIGNIFICANT = 3, "Significant"
+        SEVERE = 4, "Severe"
+        CRITICAL = 5, "Critical"
+
+    class Setting(models.TextChoices):
+        TRAINING = "training", "Training"
+        EVALUATION = "evaluation", "Evaluation or simulation"
+        DEPLOYMENT = "deployment", "Deployment"
+
+    public_id = models.CharField(
+        max_length=20,
+        unique=True,
+        editable=False,
+        validators=[RegexValidator(PUBLIC_ID_PATTERN, "Use the form AIKB-YYYY-NNNN.")],
+        help_text="Permanent identifier used in URLs and citations; assigned once, never changed.",
+    )
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    summary = models.TextField(help_text="Plain-language summary, Markdown.")
+    body = models.TextField(blank=True, help_text="Full account, Markdown.")
+    occurred_on = models.DateField(null=True, blank=True, db_index=True)
+    occurred_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    reported_on = models.DateField(null=True, blank=True, db_index=True)
+    reported_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED, db_index=True)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
+    setting = models.CharField(max_length=20, choices=Setting.choices, db_index=True)
+    is_published = models.BooleanField(default=False, db_index=True)
+    organisations = models.ManyToManyField(Organisation, through="IncidentOrganisation", related_name="incidents")
+    systems = models.ManyToManyField(AISystem, through="IncidentSystem", related_name="incidents")
+    taxonomy = models.ManyToManyField(TaxonomyTerm, blank=True, related_name="incidents")
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        help_text="Set when this entry was merged into another; its address then redirects there.",
+    )
+    # Kept up to date by incidents.search.refresh_search_vectors (title > summary > body > evidence quotes).
+    # Trigram indexes on titles and names are created by migration 0003 where pg_trgm exists.
+    search_vector = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["search_vector"])
+
+    class Meta:
+        ordering = ["-reported_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=precision_constraint("occurred_on", "occurred_precision"), name="incident_occurred_precision"),
+            models.CheckConstraint(condition=precision_constraint("reported_on", "reported_precision"), name="incident_reported_precision"),
+            models.CheckConstraint(condition=Q(public_id__regex=PUBLIC_ID_PATTERN), name="incident_public_id_format"),
+            models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=5), name="incident_severity_range"),
+            models.CheckConstraint(condition=~Q(merged_into=F("id")), name="incident_not_merged_into_self"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="incident_search_gin"),
+            models.Index(fields=["is_published", "-reported_on"], name="incident_published_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.public_id}: {self.title}" if self.public_id else self.title
+
+    def get_absolute_url(self):
+        return reverse("incident-detail", args=[self.public_id])
+
+    @property
+    def occurred_display(self) -> str:
+        return format_with_precision(self.occurred_on, self.occurred_precision)
+
+    @property
+    def reported_display(self) -> str:
+        return format_with_precision(self.reported_on, self.reported_precision)
+
+    def clean(self):
+        errors = {}
+        for field, precision in (("occurred_on", "occurred_precision"), ("reported_on", "reported_precision")):
+            message = precision_error(getattr(self, field), getattr(self, precision))
+            if message:
+                errors[field] = message
+        if self.occurred_on and self.reported_on and self.reported_on < self.occurred_on:
+            errors["reported_on"] = "An incident cannot be reported before it happened."
+        if self.pk and self.merged_into_id == self.pk:
+            errors["merged_into"] = "An incident cannot be merged into itself."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        from .identifiers import assign_public_id, ensure_public_id_unchanged
+
+        if not self.public_id:
+            assign_public_id(self)
+        else:
+            ensure_public_id_unchanged(self)
+        super().save(*args, **kwargs)
+
+
+class IncidentOrganisation(models.Model):
+    class Role(models.TextChoices):
+        DEVELOPER = "developer", "Developer"
+        DEPLOYER = "deployer", "Deployer"
+        AFFECTED = "affected", "Affected party"
+        RESEARCHER = "researcher", "Researcher or reporter"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="organisation_links")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="incident_links")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["role", "organisation__name"]
+        verbose_name = "organisation involved"
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "organisation", "role"], name="incident_org_role_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class IncidentSystem(models.Model):
+    class Role(models.TextChoices):
+        ACTOR = "actor", "System that acted"
+        EVALUATED = "evaluated", "System evaluated"
+        INVOLVED = "involved", "Otherwise involved"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="system_links")
+    system = models.ForeignKey(AISystem, on_delete=models.PROTECT, related_name="incident_links")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ACTOR)
+
+    class Meta:
+        ordering = ["role", "system__name"]
+        verbose_name = "AI system involved"
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "system", "role"], name="incident_system_role_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.system} ({self.get_role_display()})"
+
+
+class IncidentRelation(models.Model):
+    class Type(models.TextChoices):
+        SAME_EVENT = "same-event", "Same event"
+        FOLLOW_UP = "follow-up", "Follow-up study"
+        REPLICATES = "replicates", "Replicates"
+        CONTRADICTS = "contradicts", "Contradicts"
+        RELATED = "related", "Related"
+
+    from_incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="relations_from")
+    to_incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="relations_to")
+    relation_type = models.CharField(max_length=20, choices=Type.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "related incident"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_incident", "to_incident", "relation_type"], name="incident_relation_unique"
+            ),
+            models.CheckConstraint(condition=~Q(from_incident=F("to_incident")), name="incident_relation_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_incident_id} {self.get_relation_type_display()} {self.to_incident_id}"
+
+    def clean(self):
+        if self.from_incident_id and self.from_incident_id == self.to_incident_id:
+            raise ValidationError({"to_incident": "An incident cannot be related to itself."})
+
+
+def archive_upload_path(instance, filename):
+    return f"archives/{filename}"
+
+
+class Source(TimeStamped):
+    class Kind(models.TextChoices):
+        PAPER = "paper", "Paper"
+        ARTICLE = "article", "Article"
+        TRANSCRIPT = "transcript", "Transcript"
+        LOG = "log", "Log"
+        POST = "post", "Post"
+        DATASET = "dataset", "Dataset"
+        RESPONSE = "response", "Response from the organisation involved"
+
+    class Reliability(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        SECONDARY = "secondary", "Secondary"
+        COMMENTARY = "commentary", "Commentary"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=1000, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    authors = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    reliability = models.CharField(max_length=20, choices=Reliability.choices, db_index=True)
+    responding_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        help_text="For a response (right of reply): the organisation that replied.",
+    )
+    archived_file = models.FileField(upload_to=archive_upload_path, blank=True)
+    archived_sha256 = models.CharField(
+        max_length=64, blank=True, validators=[RegexValidator(r"^[0-9a-f]{64}$", "A lowercase hex SHA-256.")]
+    )
+    archived_at = models.DateTimeField(null=True, blank=True, help_text="When the archived copy was retrieved.")
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(archived_file="") | ~Q(archived_sha256=""), name="source_archive_has_sha256"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="response") | Q(responding_organisation__isnull=False),
+                name="source_response_names_organisation",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("source-detail", args=[self.pk])
+
+    def clean(self):
+        if self.kind == self.Kind.RESPONSE and not self.responding_organisation_id:
+            raise ValidationError({"responding_organisation": "A response must name the organisation that replied."})
+
+    def save(self, *args, **kwargs):
+        from .archives import record_archive_hash
+
+        record_archive_hash(self)
+        super().save(*args, **kwargs)
+
+
+class Claim(TimeStamped):
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", "Unverified"
+        SUPPORTED = "supported", "Supported"
+        CONTESTED = "contested", "Contested"
+        REFUTED = "refuted", "Refuted"
+        REPRODUCED = "reproduced", "Reproduced"
+        NOT_REPRODUCED = "not-reproduced", "Not reproduced"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
+    statement = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED, db_index=True)
+    status_note = models.TextField(blank=True, help_text="Why the claim has its status.")
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incident", "position", "id"]
+
+    def __str__(self):
+        return self.statement[:80]
+
+    def clean(self):
+        verdict_only = {self.Status.REPRODUCED, self.Status.NOT_REPRODUCED}
+        stored = Claim.objects.filter(pk=self.pk).values_list("status", flat=True).first() if self.pk else None
+        if self.status in verdict_only and self.status != stored:
+            raise ValidationError(
+                {"status": "Only a reproduction verdict can mark a claim reproduced or not reproduced."}
+            )
+
+
+class ClaimStatusChange(models.Model):
+    """One change of a claim's status, so readers can follow what moved and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Claim.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Claim.Status.choices)
+    reason = models.TextField(blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    verdict = models.ForeignKey(
+        "reproductions.Verdict", on_delete=models.SET_NULL, null=True, blank=True, related_name="status_changes"
+    )
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"{self.claim_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class Evidence(TimeStamped):
+    class LocatorType(models.TextChoices):
+        PAGE = "page", "Page"
+        SECTION = "section", "Section"
+        TIMESTAMP = "timestamp", "Timestamp"
+        PARAGRAPH = "paragraph", "Paragraph"
+        FIGURE = "figure", "Figure or table"
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        CONTRADICTS = "contradicts", "Contradicts"
+        CONTEXT = "context", "Context"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="evidence")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
+    quote = models.TextField(help_text="The exact words of the source.")
+    locator_type = models.CharField(max_length=20, choices=LocatorType.choices)
+    locator = models.CharField(max_length=100, help_text="Page number, section, or timestamp such as 00:04:04.")
+    stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incident", "claim", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(condition=~Q(quote=""), name="evidence_quote_not_empty"),
+            models.CheckConstraint(condition=~Q(locator=""), name="evidence_locator_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(locator_type="timestamp") | Q(locator__regex=r"^\d{1,2}:\d{2}:\d{2}$"),
+                name="evidence_timestamp_format",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} ({self.get_locator_type_display()} {self.locator})"
+
+    def clean(self):
+        errors = {}
+        if self.quote and not self.locator.strip():
+            errors["locator"] = "A quote needs a locator: the page, section or timestamp where it appears."
+        if self.locator_type == self.LocatorType.TIMESTAMP and self.locator and not TIMESTAMP_PATTERN.match(self.locator):
+            errors["locator"] = "A timestamp locator has the form HH:MM:SS, e.g. 00:04:04."
+        if self.claim_id and self.incident_id and self.claim.incident_id != self.incident_id:
+            errors["claim"] = "The claim belongs to another incident."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Metric(TimeStamped):
+    class Unit(models.TextChoices):
+        PERCENT = "percent", "Percent"
+        RATIO = "ratio", "Ratio (x:1)"
+        COUNT = "count", "Count"
+        PROPORTION = "proportion", "Proportion (0-1)"
+        USD = "usd", "US dollars"
+        OTHER = "other", "Other"
+
+    class Direction(models.TextChoices):
+        WORSE = "worse", "Higher is worse"
+        BETTER = "better", "Higher is better"
+        NEUTRAL = "neutral", "Neither"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    higher_is = models.CharField(max_length=10, choices=Direction.choices, default=Direction.NEUTRAL)
+    description = models.TextField(blank=True, help_text="What is counted, over what, Markdown.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metric-detail", args=[self.slug])
+
+
+class Measurement(TimeStamped):
+    """One value of a metric, for one subject, with its provenance: a published
+    figure (evidence) or a reproduction run."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="measurements")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="measurements")
+    claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements")
+    system = models.ForeignKey(
+        AISystem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        help_text="The AI system measured; empty for the field as a whole.",
+    )
+    value = models.FloatField()
+    lower = models.FloatField(null=True, blank=True, help_text="Lower bound (e.g. of a confidence interval).")
+    upper = models.FloatField(null=True, blank=True)
+    sample_size = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    as_of = models.DateField(help_text="When the value held (publication or run date).")
+    label = models.CharField(max_length=200, blank=True, help_text="Condition or panel, e.g. '5-model panel'.")
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="measurements"
+    )
+    reproduction_run = models.ForeignKey(
+        "reproductions.ReproductionRun",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurements",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["metric", "as_of", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lower__isnull=True) | Q(lower__lte=F("value")), name="measurement_lower_le_value"
+            ),
+            models.CheckConstraint(
+                condition=Q(upper__isnull=True) | Q(upper__gte=F("value")), name="measurement_upper_ge_value"
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_size__isnull=True) | Q(sample_size__gte=1), name="measurement_sample_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=(Q(evidence__isnull=False) & Q(reproduction_run__isnull=True))
+                | (Q(evidence__isnull=True) & Q(reproduction_run__isnull=False)),
+                name="measurement_has_one_provenance",
+            ),
+        ]
+        indexes = [models.Index(fields=["metric", "system", "as_of"], name="measurement_metric_system")]
+
+    def __str__(self):
+        return f"{self.metric}: {self.value}"
+
+    def clean(self):
+        errors = {}
+        if self.lower is not None and self.value is not None and self.lower > self.value:
+            errors["lower"] = f"The lower bound ({self.lower}) is above the value ({self.value})."
+        if self.upper is not None and self.value is not None and self.upper < self.value:
+            errors["upper"] = f"The upper bound ({self.upper}) is below the value ({self.value})."
+        if bool(self.evidence_id) == bool(self.reproduction_run_id):
+            errors["evidence"] = "A measurement needs exactly one provenance: a published figure's evidence or a reproduction run."
+        if self.metric_id and self.value is not None:
+            unit = self.metric.unit
+            if unit == Metric.Unit.PERCENT and not 0 <= self.value <= 100:
+                errors["value"] = "A percentage lies between 0 and 100."
+            if unit == Metric.Unit.PROPORTION and not 0 <= self.value <= 1:
+                errors["value"] = "A proportion lies between 0 and 1."
+        if self.evidence_id and self.incident_id and self.evidence.incident_id != self.incident_id:
+            errors["evidence"] = "The evidence belongs to another incident."
+        if errors:
+            raise ValidationError(errors)
+
+
+class PublicIdCounter(models.Model):
+    """The last number handed out per year, so identifiers are never reused."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"

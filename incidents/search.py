@@ -1,0 +1,82 @@
+"""The stored full-text search vector of incidents.
+
+Weights: title A, summary B, body C, evidence quotes D. The vector is stored
+and GIN-indexed, and refreshed when an incident or its evidence changes, so
+searching never computes it per request.
+"""
+
+from django.db import connection
+
+REFRESH_SQL = """
+UPDATE incidents_incident AS i SET search_vector =
+    setweight(to_tsvector('english', coalesce(i.title, '')), 'A')
+    || setweight(to_tsvector('english', coalesce(i.summary, '')), 'B')
+    || setweight(to_tsvector('english', coalesce(i.body, '')), 'C')
+    || setweight(to_tsvector('english', coalesce(
+        (SELECT string_agg(e.quote, ' ') FROM incidents_evidence AS e WHERE e.incident_id = i.id), ''
+    )), 'D')
+"""
+
+
+def refresh_search_vectors(incident_ids=None) -> None:
+    """Recompute the search vector of the given incidents (all when None)."""
+    with connection.cursor() as cursor:
+        if incident_ids is None:
+            cursor.execute(REFRESH_SQL)
+        else:
+            ids = sorted(set(incident_ids))
+            if ids:
+                cursor.execute(REFRESH_SQL + " WHERE i.id = ANY(%s)", [ids])
+
+
+MAX_QUERY_LENGTH = 200
+_trigram_by_database: dict[str, bool] = {}
+
+
+def trigram_available() -> bool:
+    """Whether this database has pg_trgm (the embedded pgserver build lacks it;
+    see migration incidents 0003)."""
+    name = connection.settings_dict["NAME"]
+    if name not in _trigram_by_database:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _trigram_by_database[name] = cursor.fetchone() is not None
+    return _trigram_by_database[name]
+TRIGRAM_WEIGHT = 0.5
+
+
+def normalise_query(text: str) -> str:
+    """Collapse whitespace, drop control characters and cap the length, so
+    any user string (10 kB, odd Unicode) becomes a safe search."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text or "")
+    return " ".join(cleaned.split())[:MAX_QUERY_LENGTH]
+
+
+def search_incidents(queryset, text: str):
+    """Filter and rank incidents for a search: full text over the stored
+    vector (web-search syntax: quotes, OR, -word), plus trigram matching of
+    titles and of organisation and system names, so typos such as "alibba"
+    still find Alibaba. Adds a `rank` annotation; the caller orders by it.
+    The web pages and the API both call this, so their ranking is the same."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+    from django.db.models import F, FloatField, Q, Value
+    from django.db.models.functions import Coalesce, Greatest
+
+    from .models import IncidentOrganisation, IncidentSystem
+
+    text = normalise_query(text)
+    if not text:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    query = SearchQuery(text, config="english", search_type="websearch")
+    if not trigram_available():
+        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    name_matches = Q(
+        pk__in=IncidentOrganisation.objects.filter(organisation__name__trigram_similar=text).values("incident_id")
+    ) | Q(pk__in=IncidentSystem.objects.filter(system__name__trigram_similar=text).values("incident_id"))
+    return queryset.filter(Q(search_vector=query) | Q(title__trigram_word_similar=text) | name_matches).annotate(
+        rank=Greatest(
+            Coalesce(SearchRank(F("search_vector"), query), Value(0.0)),
+            TrigramWordSimilarity(text, "title") * TRIGRAM_WEIGHT,
+            output_field=FloatField(),
+        )
+    )

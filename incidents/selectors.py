@@ -1,0 +1,400 @@
+"""Reads behind the public pages, each in a fixed number of queries.
+
+Views call these and render; the queries (prefetches, annotations, search)
+live here so that a page's query count does not depend on how many
+incidents, claims or sources exist.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Prefetch, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .facets import FacetSelection, facet_counts, has_reproduction_q
+from .models import (
+    AISystem,
+    Claim,
+    ClaimStatusChange,
+    Evidence,
+    Incident,
+    IncidentOrganisation,
+    IncidentRelation,
+    IncidentSystem,
+    Measurement,
+    Metric,
+    PUBLIC_ID_PATTERN,
+    Organisation,
+    Source,
+    TaxonomyTerm,
+)
+from .search import normalise_query, search_incidents
+
+# Checked before querying, so odd path text (a NUL byte, 10 kB) is a plain 404.
+PUBLIC_ID_RE = re.compile(PUBLIC_ID_PATTERN)
+
+PAGE_SIZE = 20
+ENTITY_PAGE_SIZE = 25
+MEASUREMENTS_PAGE_SIZE = 50
+KEY_METRIC_SLUGS = ["blackmail-rate", "capability-safety-spending-ratio"]
+KEY_METRICS_SHOWN = 3
+KEY_METRIC_MEASUREMENTS = 12
+MAX_MERGE_HOPS = 10
+
+# ts_headline marks matches with characters users cannot type into a
+# search (normalise_query drops control characters), so the snippet can be
+# HTML-escaped first and the marks turned into <mark> afterwards.
+_MARK_START, _MARK_STOP = "\x02", "\x03"
+
+SORTS = {
+    "relevance": "Relevance",
+    "date": "Newest first",
+    "severity": "Most severe first",
+}
+
+
+def public_incidents():
+    """Incidents the public may see: published and not merged into another."""
+    return Incident.objects.filter(is_published=True, merged_into__isnull=True)
+
+
+def _with_parties(queryset):
+    """Attach organisation and system links (with their targets) in two queries."""
+    return queryset.prefetch_related(
+        Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
+        Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system")),
+    )
+
+
+class CountedPaginator(Paginator):
+    """A paginator given its total up front, so the facet aggregate's count saves a COUNT query."""
+
+    def __init__(self, object_list, per_page, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self):
+        return self._known_count
+
+
+def page_number(raw) -> int:
+    """A page number from a query parameter; anything malformed is page 1."""
+    try:
+        number = int(str(raw or "1").strip()[:9])
+    except ValueError:
+        return 1
+    return max(number, 1)
+
+
+def paginate(queryset, raw_page, per_page, count=None) -> Page:
+    """The requested page, or the last one when the number is past the end."""
+    paginator = CountedPaginator(queryset, per_page, count) if count is not None else Paginator(queryset, per_page)
+    return paginator.get_page(page_number(raw_page))
+
+
+def highlight(snippet: str) -> str:
+    """ts_headline output, escaped, with the match marks as <mark>."""
+    if not snippet:
+        return ""
+    html = escape(snippet).replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>")
+    return mark_safe(html)  # escaped above; only our own <mark> tags remain
+
+
+@dataclass
+class IncidentSearch:
+    text: str
+    sort: str
+    page: Page
+    total: int
+    facets: list
+    selection: FacetSelection
+
+
+def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_page) -> IncidentSearch:
+    """The list page: published incidents matching `text` (full text and
+    trigram names) and the facets, sorted, one page of them with
+    highlighted snippets, and the facet counts."""
+    text = normalise_query(text)
+    base = public_incidents()
+    if text:
+        base = search_incidents(base, text)
+    if sort not in SORTS or (sort == "relevance" and not text):
+        sort = "relevance" if text else "date"
+    total, facets = facet_counts(base, selection)
+
+    results = base.filter(selection.q()) if selection.selected else base
+    order = {
+        "relevance": ["-rank", F("reported_on").desc(nulls_last=True), "-id"],
+        "date": [F("reported_on").desc(nulls_last=True), "-id"],
+        "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
+    }[sort]
+    results = _with_parties(results.order_by(*order))
+    if text:
+        query = SearchQuery(text, config="english", search_type="websearch")
+        results = results.annotate(
+            snippet=SearchHeadline(
+                "summary",
+                query,
+                config="english",
+                start_sel=_MARK_START,
+                stop_sel=_MARK_STOP,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+            )
+        )
+    page = paginate(results, raw_page, PAGE_SIZE, count=total)
+    for incident in page.object_list:
+        incident.snippet_html = highlight(getattr(incident, "snippet", ""))
+    return IncidentSearch(text, sort, page, total, facets, selection)
+
+
+def home_page_data() -> dict:
+    """Recent and most severe incidents, recent claim status changes and
+    the key metrics, in a fixed number of queries."""
+    recent = list(_with_parties(public_incidents().order_by(F("reported_on").desc(nulls_last=True), "-id"))[:6])
+    severe = list(
+        public_incidents().order_by("-severity", F("reported_on").desc(nulls_last=True), "-id")[:6]
+    )
+    changes = list(
+        ClaimStatusChange.objects.filter(
+            claim__incident__is_published=True, claim__incident__merged_into__isnull=True
+        )
+        .select_related("claim__incident")
+        .order_by("-changed_at")[:6]
+    )
+    counts = public_incidents().aggregate(
+        incidents=Count("pk"),
+        reproduced=Count("pk", filter=has_reproduction_q()),
+    )
+    return {
+        "recent": recent,
+        "severe": severe,
+        "status_changes": changes,
+        "key_metrics": key_metrics(),
+        "counts": counts,
+    }
+
+
+def key_metrics() -> list[Metric]:
+    """Metrics with published measurements, the named key metrics first,
+    each with its latest measurements (and their claims) attached as
+    `shown_measurements`. Three queries whatever the data."""
+    candidates = list(
+        Metric.objects.filter(measurements__incident__is_published=True)
+        .annotate(n=Count("measurements"))
+        .order_by("-n", "name")[:20]
+    )
+    rank = {slug: index for index, slug in enumerate(KEY_METRIC_SLUGS)}
+    candidates.sort(key=lambda m: rank.get(m.slug, len(rank)))
+    chosen = candidates[:KEY_METRICS_SHOWN]
+    if not chosen:
+        return []
+    # One window query gives each chosen metric its latest measurements.
+    latest = (
+        Measurement.objects.filter(metric__in=chosen, incident__is_published=True, incident__merged_into__isnull=True)
+        .annotate(
+            row=Window(RowNumber(), partition_by=[F("metric_id")], order_by=[F("as_of").desc(), F("id").desc()])
+        )
+        .select_related("metric", "system", "claim", "incident")
+        .order_by("metric_id", "-as_of", "-id")
+    )
+    by_metric = {}
+    for measurement in latest.filter(row__lte=KEY_METRIC_MEASUREMENTS):
+        by_metric.setdefault(measurement.metric_id, []).append(measurement)
+    for metric in chosen:
+        metric.shown_measurements = by_metric.get(metric.pk, [])
+    return chosen
+
+
+def resolve_incident(public_id: str) -> Incident:
+    """The incident at `public_id` for the public: its survivor when it was
+    merged (the view redirects there), 404 when unknown or unpublished."""
+    if not PUBLIC_ID_RE.match(public_id or ""):
+        raise Http404("No such incident.")
+    incident = Incident.objects.filter(public_id=public_id).only("pk", "public_id", "is_published", "merged_into_id").first()
+    hops = 0
+    while incident is not None and incident.merged_into_id and hops < MAX_MERGE_HOPS:
+        incident = Incident.objects.only("pk", "public_id", "is_published", "merged_into_id").get(pk=incident.merged_into_id)
+        hops += 1
+    if incident is None or not incident.is_published or incident.merged_into_id:
+        raise Http404("No such incident.")
+    return incident
+
+
+def incident_page_data(public_id: str) -> Incident | None:
+    """A published, unmerged incident with everything its page shows
+    prefetched: parties, taxonomy, claims with their evidence and sources,
+    measurements, related incidents. None when there is no such public
+    incident (the caller then checks for a merge with resolve_incident)."""
+    evidence = Evidence.objects.select_related("source").order_by("claim_id", "id")
+    queryset = public_incidents().prefetch_related(
+        Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
+        Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system__developer")),
+        Prefetch("taxonomy", queryset=TaxonomyTerm.objects.select_related("parent")),
+        Prefetch(
+            "claims",
+            queryset=Claim.objects.order_by("position", "id").prefetch_related(
+                Prefetch("evidence", queryset=evidence),
+                Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at")),
+            ),
+        ),
+        Prefetch("evidence", queryset=evidence, to_attr="all_evidence"),
+        Prefetch(
+            "measurements",
+            queryset=Measurement.objects.select_related("metric", "system", "evidence__source", "reproduction_run")
+            .order_by("metric__name", "as_of", "id"),
+        ),
+        Prefetch(
+            "relations_from",
+            queryset=IncidentRelation.objects.filter(
+                to_incident__is_published=True, to_incident__merged_into__isnull=True
+            ).select_related("to_incident"),
+        ),
+        Prefetch(
+            "relations_to",
+            queryset=IncidentRelation.objects.filter(
+                from_incident__is_published=True, from_incident__merged_into__isnull=True
+            ).select_related("from_incident"),
+        ),
+    )
+    if not PUBLIC_ID_RE.match(public_id or ""):
+        return None
+    return queryset.filter(public_id=public_id).first()
+
+
+def incident_timeline(incident: Incident) -> list[dict]:
+    """Dated events of an incident, oldest first, from already-fetched data:
+    when it happened and was reported, when its sources appeared, when
+    claims changed status, and when the entry was created and last revised."""
+    events = []
+    if incident.occurred_on:
+        events.append({"date": incident.occurred_on, "display": incident.occurred_display, "what": "Occurred"})
+    if incident.reported_on:
+        events.append({"date": incident.reported_on, "display": incident.reported_display, "what": "First reported"})
+    seen_sources = set()
+    for item in incident.all_evidence:
+        source = item.source
+        if source.published_on and source.pk not in seen_sources:
+            seen_sources.add(source.pk)
+            events.append({"date": source.published_on, "display": None, "what": f"Source published: {source.title}",
+                           "url": source.get_absolute_url()})
+    for claim in incident.claims.all():
+        for change in claim.status_changes.all():
+            if change.from_status:
+                events.append({
+                    "date": change.changed_at.date(),
+                    "display": None,
+                    "what": f"Claim {change.get_from_status_display().lower()} \u2192 {change.get_to_status_display().lower()}: {claim.statement[:90]}",
+                })
+    events.append({"date": incident.created.date(), "display": None, "what": "Entry created"})
+    if incident.updated.date() != incident.created.date():
+        events.append({"date": incident.updated.date(), "display": None, "what": "Entry last revised"})
+    events.sort(key=lambda e: e["date"])
+    return events
+
+
+def related_incidents(incident: Incident) -> list[dict]:
+    """Links both ways, as (type label, other incident, note)."""
+    related = [
+        {"type": r.get_relation_type_display(), "incident": r.to_incident, "note": r.note}
+        for r in incident.relations_from.all()
+    ]
+    related += [
+        {"type": r.get_relation_type_display(), "incident": r.from_incident, "note": r.note}
+        for r in incident.relations_to.all()
+    ]
+    return related
+
+
+def source_page_data(pk: int) -> tuple[Source, list[Evidence]]:
+    """A source and the published evidence that cites it, with incidents and claims."""
+    source = Source.objects.select_related("responding_organisation").filter(pk=pk).first()
+    if source is None:
+        raise Http404("No such source.")
+    evidence = list(
+        Evidence.objects.filter(source=source, incident__is_published=True, incident__merged_into__isnull=True)
+        .select_related("incident", "claim")
+        .order_by("incident__public_id", "claim_id", "id")[:500]
+    )
+    return source, evidence
+
+
+def incidents_page(queryset, raw_page) -> Page:
+    """One page of an entity's published incidents, newest first."""
+    return paginate(
+        queryset.filter(is_published=True, merged_into__isnull=True)
+        .order_by(F("reported_on").desc(nulls_last=True), "-id")
+        .distinct(),
+        raw_page,
+        ENTITY_PAGE_SIZE,
+    )
+
+
+def organisation_page_data(slug: str, raw_page) -> dict:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404("No such organisation.")
+    incident_ids = IncidentOrganisation.objects.filter(organisation=organisation).values("incident_id")
+    return {
+        "organisation": organisation,
+        "systems": list(organisation.systems.order_by("name")[:100]),
+        "responses": list(organisation.responses.order_by("-published_on")[:50]),
+        "page": incidents_page(Incident.objects.filter(pk__in=incident_ids), raw_page),
+    }
+
+
+def system_page_data(slug: str, raw_page) -> dict:
+    system = AISystem.objects.select_related("developer").filter(slug=slug).first()
+    if system is None:
+        raise Http404("No such AI system.")
+    incident_ids = IncidentSystem.objects.filter(system=system).values("incident_id")
+    measurements = list(
+        Measurement.objects.filter(system=system, incident__is_published=True, incident__merged_into__isnull=True)
+        .select_related("metric", "incident", "evidence__source")
+        .order_by("metric__name", "-as_of", "-id")[:100]
+    )
+    return {
+        "system": system,
+        "measurements": measurements,
+        "page": incidents_page(Incident.objects.filter(pk__in=incident_ids), raw_page),
+    }
+
+
+def taxonomy_page_data(slug: str, raw_page) -> dict:
+    term = TaxonomyTerm.objects.select_related("parent").filter(slug=slug).first()
+    if term is None:
+        raise Http404("No such taxonomy term.")
+    incident_ids = Incident.taxonomy.through.objects.filter(taxonomyterm=term).values("incident_id")
+    return {
+        "term": term,
+        "children": list(term.children.order_by("code", "name")),
+        "page": incidents_page(Incident.objects.filter(pk__in=incident_ids), raw_page),
+    }
+
+
+def metric_page_data(slug: str, raw_page) -> dict:
+    """A metric, its latest value per system (for the chart) and a page of
+    all its published measurements with provenance (for the table)."""
+    metric = Metric.objects.filter(slug=slug).first()
+    if metric is None:
+        raise Http404("No such metric.")
+    published = Measurement.objects.filter(
+        metric=metric, incident__is_published=True, incident__merged_into__isnull=True
+    ).select_related("system", "incident", "claim", "evidence__source", "reproduction_run")
+    latest_per_system = list(
+        published.annotate(
+            row=Window(RowNumber(), partition_by=[F("system_id"), F("label")], order_by=[F("as_of").desc(), F("id").desc()])
+        )
+        .filter(row=1)
+        .order_by("-value", "id")[:30]
+    )
+    page = paginate(published.order_by("-as_of", "-id"), raw_page, MEASUREMENTS_PAGE_SIZE)
+    return {"metric": metric, "latest": latest_per_system, "page": page}

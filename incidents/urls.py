@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+from .feeds import IncidentsFeed
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("incidents/", views.incident_list, name="incident-list"),
+    path("incidents/<str:public_id>/", views.incident_detail, name="incident-detail"),
+    path("incidents/<str:public_id>/cite.bib", views.incident_bibtex, name="incident-bibtex"),
+    path("incidents/<str:public_id>/cite.json", views.incident_csl, name="incident-csl"),
+    path("sources/<int:pk>/", views.source_detail, name="source-detail"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
+    path("systems/<slug:slug>/", views.system_detail, name="system-detail"),
+    path("taxonomy/<slug:slug>/", views.taxonomy_detail, name="taxonomy-detail"),
+    path("metrics/<slug:slug>/", views.metric_detail, name="metric-detail"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("feeds/incidents.atom", IncidentsFeed(), name="feed-incidents"),
+]

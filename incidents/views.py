@@ -1,0 +1,180 @@
+"""Public web pages. Thin: clean the request, call a selector, render."""
+
+import json
+
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_safe
+
+from . import citations, selectors
+from reproductions.selectors import reproductions_for_incident
+
+from .charts import bar_chart, charts_by_metric
+from .facets import parse_facets
+from .forms import IncidentSearchForm
+from .models import Claim, DatePrecision, Evidence, Incident, Metric, Source, TaxonomyTerm
+
+MAX_DB_ID = 2**63 - 1
+
+
+def _url_or_none(name, *args):
+    """A URL owned by another app, once that app provides it."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+@require_safe
+def home(request):
+    data = selectors.home_page_data()
+    data["key_metric_charts"] = [
+        (metric, bar_chart(metric, metric.shown_measurements, title=f"{metric.name}: latest values"))
+        for metric in data["key_metrics"]
+    ]
+    return render(request, "incidents/home.html", data)
+
+
+@require_safe
+def incident_list(request):
+    form = IncidentSearchForm(request.GET)
+    text, sort, notices = form.search_params()
+    selection = parse_facets(request.GET)
+    if selection.ignored:
+        values = ", ".join(f"{param}={value[:40]}" for param, value in selection.ignored[:5])
+        notices.append(f"Some filters were not recognised and were ignored: {values}.")
+    search = selectors.search_incident_list(text, sort, selection, request.GET.get("page"))
+    params = request.GET.copy()
+    params["q"] = text
+    active_filters = []
+    for facet, value, label in selection.active():
+        remaining = params.copy()
+        remaining.setlist(facet.param, [v for v in params.getlist(facet.param) if v != str(value)])
+        remaining.pop("page", None)
+        active_filters.append({"facet": facet.label, "label": label, "remove_url": "?" + remaining.urlencode()})
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            "search": search,
+            "page": search.page,
+            "text": text,
+            "sort": search.sort,
+            "sorts": selectors.SORTS,
+            "notices": notices,
+            "active_filters": active_filters,
+        },
+    )
+
+
+@require_safe
+def incident_detail(request, public_id):
+    incident = selectors.incident_page_data(public_id)
+    if incident is None:
+        # Not public under this id: follow a merge to its survivor, or 404.
+        target = selectors.resolve_incident(public_id)
+        if target.public_id == public_id:
+            raise Http404("No such incident.")
+        return HttpResponsePermanentRedirect(target.get_absolute_url())
+    context = {
+        "incident": incident,
+        "claims": list(incident.claims.all()),
+        "context_evidence": [e for e in incident.all_evidence if e.claim_id is None],
+        "metric_charts": charts_by_metric(incident.measurements.all()),
+        "timeline": selectors.incident_timeline(incident),
+        "related": selectors.related_incidents(incident),
+        "citation_text": citations.incident_citation_text(incident),
+        "citation_bibtex": citations.incident_bibtex(incident),
+        "briefing_url": _url_or_none("incident-briefing", incident.public_id),
+    }
+    context.update(reproductions_for_incident(incident))
+    return render(request, "incidents/incident_detail.html", context)
+
+
+def _citable_incident(public_id):
+    target = selectors.resolve_incident(public_id)
+    return selectors.public_incidents().get(pk=target.pk)
+
+
+@require_safe
+def incident_bibtex(request, public_id):
+    incident = _citable_incident(public_id)
+    response = HttpResponse(citations.incident_bibtex(incident) + "\n", content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{incident.public_id}.bib"'
+    return response
+
+
+@require_safe
+def incident_csl(request, public_id):
+    incident = _citable_incident(public_id)
+    body = json.dumps([citations.incident_csl(incident)], ensure_ascii=False, indent=2)
+    return HttpResponse(body, content_type="application/vnd.citationstyles.csl+json; charset=utf-8")
+
+
+@require_safe
+def source_detail(request, pk):
+    if pk > MAX_DB_ID:
+        raise Http404("No such source.")
+    source, evidence = selectors.source_page_data(pk)
+    incidents = {}
+    for item in evidence:
+        incidents.setdefault(item.incident_id, {"incident": item.incident, "evidence": []})["evidence"].append(item)
+    return render(
+        request,
+        "incidents/source_detail.html",
+        {
+            "source": source,
+            "cited_by": list(incidents.values()),
+            "citation_text": citations.source_citation_text(source),
+            "citation_bibtex": citations.source_bibtex(source),
+        },
+    )
+
+
+@require_safe
+def organisation_detail(request, slug):
+    data = selectors.organisation_page_data(slug, request.GET.get("page"))
+    return render(request, "incidents/organisation_detail.html", data)
+
+
+@require_safe
+def system_detail(request, slug):
+    data = selectors.system_page_data(slug, request.GET.get("page"))
+    data["metric_charts"] = charts_by_metric(data["measurements"])
+    return render(request, "incidents/system_detail.html", data)
+
+
+@require_safe
+def taxonomy_detail(request, slug):
+    data = selectors.taxonomy_page_data(slug, request.GET.get("page"))
+    return render(request, "incidents/taxonomy_detail.html", data)
+
+
+@require_safe
+def metric_detail(request, slug):
+    data = selectors.metric_page_data(slug, request.GET.get("page"))
+    data["chart"] = bar_chart(data["metric"], data["latest"], title=f"{data['metric'].name}: latest value per system")
+    return render(request, "incidents/metric_detail.html", data)
+
+
+@require_safe
+def methodology(request):
+    return render(
+        request,
+        "incidents/methodology.html",
+        {
+            "incident_kinds": Incident.Kind.choices,
+            "incident_statuses": Incident.Status.choices,
+            "severities": Incident.Severity.choices,
+            "settings": Incident.Setting.choices,
+            "claim_statuses": Claim.Status.choices,
+            "source_kinds": Source.Kind.choices,
+            "reliabilities": Source.Reliability.choices,
+            "locator_types": Evidence.LocatorType.choices,
+            "stances": Evidence.Stance.choices,
+            "date_precisions": DatePrecision.choices,
+            "schemes": TaxonomyTerm.Scheme.choices,
+            "units": Metric.Unit.choices,
+        },
+    )

@@ -1,0 +1,347 @@
+"""Reproduction harnesses, the models they run on, their runs and the
+verdicts drawn from them.
+
+A harness pins everything needed to re-run an evaluation (an Inspect AI task,
+its arguments and version, the generation settings, which score of the log is
+which metric, the published figure it is compared with). A run records what
+happened on the worker; a verdict compares one of its measurements with the
+published figure and is the only thing that may move a claim to *reproduced*
+or *not reproduced* (`reproductions.results.record_results`).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+SHA256_HEX_LENGTH = 64
+
+
+class EvalModel(models.Model):
+    """A model registered for evaluation: where its weights are and how to load them."""
+
+    class Provider(models.TextChoices):
+        HF = "hf", "Local weights through transformers (Inspect hf)"
+        VLLM = "vllm", "Local weights through vLLM (Inspect vllm)"
+        API = "api", "API model named by the operator"
+        MOCK = "mockllm", "Inspect's mock model with canned replies (pipeline checks)"
+
+    class DType(models.TextChoices):
+        AUTO = "auto", "Auto (bfloat16 on a GPU, float32 on a CPU)"
+        BFLOAT16 = "bfloat16", "bfloat16"
+        FLOAT16 = "float16", "float16"
+        FLOAT32 = "float32", "float32"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.HF)
+    api_model = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="For API models: Inspect's model name, e.g. openai/gpt-4o. The worker needs the provider's key.",
+    )
+    local_path = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="For hf and vllm: the weights folder, absolute or relative to AIKB_MODELS_DIR.",
+    )
+    upstream_id = models.CharField(max_length=200, blank=True, help_text="e.g. HuggingFaceTB/SmolLM2-135M-Instruct")
+    revision = models.CharField(max_length=100, blank=True, help_text="Upstream commit or tag the weights came from.")
+    weight_sha256 = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="File name (relative to the weights folder) → SHA-256; the worker refuses a run when one differs.",
+    )
+    dtype = models.CharField(max_length=10, choices=DType.choices, default=DType.AUTO)
+    chat_template = models.TextField(blank=True, help_text="Overrides the tokenizer's chat template when set.")
+    model_args = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Extra Inspect model arguments; for the mock model, its canned replies ({'replies': [...], 'rules': [...]}).",
+    )
+    system = models.ForeignKey(
+        "incidents.AISystem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="eval_models",
+        help_text="The AI system whose measurements this model's runs produce.",
+    )
+    is_stand_in = models.BooleanField(
+        default=False,
+        help_text="A small stand-in for the real model: its runs are pipeline checks, never reproductions.",
+    )
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "model under test"
+        verbose_name_plural = "models under test"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(provider__in=["hf", "vllm"]) | ~Q(local_path=""),
+                name="evalmodel_local_provider_has_path",
+            ),
+            models.CheckConstraint(
+                condition=~Q(provider="api") | ~Q(api_model=""), name="evalmodel_api_provider_has_name"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.provider in {self.Provider.HF, self.Provider.VLLM} and not self.local_path:
+            errors["local_path"] = "A local model needs the folder that holds its weights."
+        if self.provider == self.Provider.API and not self.api_model:
+            errors["api_model"] = "Name the API model as Inspect does, e.g. openai/gpt-4o."
+        if not isinstance(self.weight_sha256, dict):
+            errors["weight_sha256"] = "Give an object mapping file names to SHA-256 digests."
+        else:
+            for name, digest in self.weight_sha256.items():
+                if not (isinstance(digest, str) and len(digest) == SHA256_HEX_LENGTH
+                        and all(c in "0123456789abcdef" for c in digest)):
+                    errors["weight_sha256"] = f"The SHA-256 of {name!r} is not 64 lowercase hex digits."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Harness(models.Model):
+    """A pinned reference to an evaluation that can re-test claims."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True, help_text="What it re-tests and what it cannot show, Markdown.")
+    task = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="An Inspect task: a registry name (inspect_evals/agentic_misalignment) or a file of ours "
+        "(reproductions/harnesses/emergent_misalignment.py@emergent_misalignment).",
+    )
+    task_args = models.JSONField(default=dict, blank=True)
+    task_version = models.CharField(
+        max_length=50, blank=True, help_text="The task version the reference expects; the worker refuses another."
+    )
+    eval_models = models.ManyToManyField(
+        EvalModel, blank=True, related_name="harnesses", help_text="Models this harness runs on (the re-run matrix)."
+    )
+    grader = models.ForeignKey(
+        EvalModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="graded_harnesses",
+        help_text="The grader or judge model, where the task needs one.",
+    )
+    grader_task_arg = models.CharField(
+        max_length=100, blank=True, default="grader_model", help_text="The task argument that receives the grader."
+    )
+    temperature = models.FloatField(null=True, blank=True)
+    top_p = models.FloatField(null=True, blank=True)
+    max_tokens = models.PositiveIntegerField(null=True, blank=True)
+    do_sample = models.BooleanField(default=False, help_text="Sampling on (local models); off means greedy.")
+    seed = models.IntegerField(null=True, blank=True)
+    batch_size = models.PositiveIntegerField(
+        default=64, validators=[MinValueValidator(1)], help_text="Samples generated together on the worker."
+    )
+    epochs = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    sample_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Run only the first N samples.")
+    min_sample_size = models.PositiveIntegerField(
+        default=30, help_text="Below this many scored samples a verdict is inconclusive."
+    )
+    rerun_every_days = models.PositiveIntegerField(
+        default=30, help_text="The scheduler re-runs each model after this many days; 0 never."
+    )
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "harnesses"
+
+    def __str__(self):
+        return self.name
+
+    def generation_config(self) -> dict:
+        """The generation settings Inspect receives, without unset values."""
+        config = {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+        }
+        return {key: value for key, value in config.items() if value is not None}
+
+
+class HarnessMetric(models.Model):
+    """Which score of the harness's log measures which metric, for which
+    claim, and the published figure it is compared with."""
+
+    harness = models.ForeignKey(Harness, on_delete=models.CASCADE, related_name="metric_links")
+    metric = models.ForeignKey("incidents.Metric", on_delete=models.PROTECT, related_name="harness_links")
+    claim = models.ForeignKey("incidents.Claim", on_delete=models.CASCADE, related_name="harness_links")
+    score_name = models.CharField(
+        max_length=100, blank=True, help_text="The score's name in the log, e.g. harmful; empty for the first score."
+    )
+    score_metric = models.CharField(max_length=100, default="accuracy", help_text="e.g. accuracy, mean")
+    is_rate = models.BooleanField(
+        default=True, help_text="The score is a proportion of samples (0-1): reported with a Wilson interval."
+    )
+    sample_size_metric = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="A metric of the same score that counts the samples the rate is over (when some are excluded).",
+    )
+    published_value = models.FloatField(help_text="In the metric's unit, e.g. 79 for 79%.")
+    tolerance = models.FloatField(
+        validators=[MinValueValidator(0)], help_text="How far from the published value still counts as consistent."
+    )
+    label = models.CharField(max_length=200, blank=True, help_text="Condition, e.g. 'blackmail, explicit goal'.")
+
+    class Meta:
+        ordering = ["harness", "id"]
+        verbose_name = "score → metric mapping"
+        constraints = [
+            models.UniqueConstraint(fields=["harness", "metric", "claim"], name="harnessmetric_unique"),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="harnessmetric_tolerance_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.score_name or 'score'}.{self.score_metric} → {self.metric}"
+
+
+class ReproductionRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Purpose(models.TextChoices):
+        REPRODUCTION = "reproduction", "Reproduction"
+        PIPELINE_CHECK = "pipeline-check", "Pipeline check"
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        API = "api", "API"
+        COMMAND = "command", "Management command"
+        SCHEDULE = "schedule", "Schedule"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    FINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    harness = models.ForeignKey(Harness, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    model = models.ForeignKey(EvalModel, on_delete=models.PROTECT, null=True, blank=True, related_name="runs")
+    purpose = models.CharField(
+        max_length=20,
+        choices=Purpose.choices,
+        default=Purpose.PIPELINE_CHECK,
+        help_text="Runs on a CPU, a stand-in model or the mock model are pipeline checks and never mark a claim.",
+    )
+    triggered_by = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.ADMIN)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reference = models.JSONField(default=dict, blank=True, help_text="The harness and model pins at trigger time.")
+    samples_done = models.PositiveIntegerField(default=0)
+    samples_total = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker_host = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=50, blank=True, help_text="cpu, cuda:0, or the API provider.")
+    gpu_name = models.CharField(max_length=200, blank=True)
+    gpu_memory_mb = models.PositiveIntegerField(null=True, blank=True)
+    dtype = models.CharField(max_length=20, blank=True)
+    batch_size = models.PositiveIntegerField(null=True, blank=True, help_text="Samples generated together.")
+    input_tokens = models.PositiveBigIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveBigIntegerField(null=True, blank=True)
+    total_tokens = models.PositiveBigIntegerField(null=True, blank=True)
+    versions = models.JSONField(
+        default=dict, blank=True, help_text="inspect-ai, inspect-evals, torch and transformers versions used."
+    )
+    task_version = models.CharField(max_length=50, blank=True)
+    log_file = models.FileField(upload_to="reproductions/logs/", blank=True, max_length=300)
+    log_sha256 = models.CharField(max_length=64, blank=True)
+    scores = models.JSONField(default=dict, blank=True, help_text="Every score and metric of the log.")
+    error = models.TextField(blank=True, help_text="Why the run failed, in words.")
+    celery_task_id = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            # The scheduler, the admin and the API may all ask for the same
+            # run at once; only one may be waiting or running.
+            models.UniqueConstraint(
+                fields=["harness", "model"],
+                condition=Q(status__in=["queued", "running"]),
+                name="reproductionrun_one_active_per_harness_model",
+            ),
+            models.CheckConstraint(
+                condition=Q(samples_total__isnull=True) | Q(samples_done__lte=models.F("samples_total")),
+                name="reproductionrun_progress_within_total",
+            ),
+        ]
+        indexes = [models.Index(fields=["harness", "model", "-created"], name="run_harness_model_recent")]
+
+    def __str__(self):
+        return f"Run {self.pk} of {self.harness}"
+
+    def get_absolute_url(self):
+        return reverse("reproduction-run-detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.samples_total:
+            return None
+        return round(100 * self.samples_done / self.samples_total)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class Verdict(models.Model):
+    class Outcome(models.TextChoices):
+        CONSISTENT = "consistent", "Consistent"
+        INCONSISTENT = "inconsistent", "Inconsistent"
+        INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+    run = models.ForeignKey(ReproductionRun, on_delete=models.CASCADE, related_name="verdicts")
+    claim = models.ForeignKey("incidents.Claim", on_delete=models.CASCADE, related_name="verdicts")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reason = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+    harness_metric = models.ForeignKey(
+        HarnessMetric, on_delete=models.SET_NULL, null=True, blank=True, related_name="verdicts"
+    )
+    measurement = models.OneToOneField(
+        "incidents.Measurement", on_delete=models.CASCADE, null=True, blank=True, related_name="verdict"
+    )
+    published_value = models.FloatField(null=True, blank=True)
+    tolerance = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            # A redelivered task must never record a run's result twice.
+            models.UniqueConstraint(fields=["run", "harness_metric"], name="verdict_one_per_run_metric"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.claim_id})"

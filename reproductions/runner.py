@@ -1,0 +1,362 @@
+"""The evaluation worker's runner: one reproduction run, from its pins to
+its recorded results.
+
+It runs the same code on a GPU worker, on a CPU and with Inspect's mock
+model: check the pins (task, arguments, task version, weight SHA-256s),
+pick the device, run the Inspect task with the run's samples batched, store
+the log with its SHA-256, read the scores, and record measurements and
+verdicts (reproductions.results). Whatever goes wrong ends the run as
+failed with the reason in words, keeping what was recorded so far.
+"""
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .devices import Device, resolve_dtype, select_device, stack_versions, worker_host
+from .errors import RunFailed, RunRefused
+from .models import EvalModel, ReproductionRun
+from .weights import file_sha256, verify_weights
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+LOCAL_PROVIDERS = {EvalModel.Provider.HF, EvalModel.Provider.VLLM}
+ProgressCallback = Callable[[int, int | None], None]
+
+
+@dataclass
+class EvalPlan:
+    task: Any
+    model: Any
+    device: Device
+    dtype: str
+    batch_size: int
+    epochs: int
+    limit: int | None
+    samples_total: int
+    generate: dict = field(default_factory=dict)
+    purpose: str = ReproductionRun.Purpose.PIPELINE_CHECK
+
+
+def execute_run(run_id: int, on_progress: ProgressCallback | None = None) -> ReproductionRun:
+    """Run one reproduction to its end. Safe to call twice: a run that is
+    no longer queued is left alone, and one found *running* (its worker died
+    and the broker redelivered the task) is ended as failed."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    run = start_run(run_id)
+    if run is not None:
+        try:
+            _execute(run, on_progress)
+        except RunFailed as error:
+            fail_run(run, str(error))
+        except MemoryError:
+            fail_run(run, "The worker ran out of memory; lower the harness's batch size or use a larger machine.")
+        except Exception as error:  # noqa: BLE001 - every failure must end the run with its reason
+            if _is_out_of_memory(error):
+                fail_run(run, _out_of_memory_message(run))
+            elif type(error).__name__ == "SoftTimeLimitExceeded":
+                fail_run(run, f"The run passed the worker's time limit ({settings.AIKB_REPRODUCTION_TIME_LIMIT} s).")
+            else:
+                logger.exception("Reproduction run %s failed", run_id)
+                fail_run(run, f"Unexpected error on the worker: {type(error).__name__}: {error}")
+    return ReproductionRun.objects.get(pk=run_id)
+
+
+@transaction.atomic
+def start_run(run_id: int) -> ReproductionRun | None:
+    """Move a queued run to running and return it; None when there is
+    nothing to do."""
+    run = ReproductionRun.objects.select_for_update().get(pk=run_id)
+    if run.status == ReproductionRun.Status.RUNNING:
+        run.status = ReproductionRun.Status.FAILED
+        run.error = (
+            "The worker stopped in the middle of this run (killed, out of memory, or past its hard time limit) "
+            "and the task was delivered again; it is not retried automatically."
+        )
+        run.finished_at = timezone.now()
+        run.save()
+        return None
+    if run.status != ReproductionRun.Status.QUEUED:
+        return None
+    run.status = ReproductionRun.Status.RUNNING
+    run.started_at = timezone.now()
+    run.worker_host = worker_host()
+    run.save()
+    return run
+
+
+def fail_run(run: ReproductionRun, message: str) -> None:
+    """End an active run as failed with its reason; fields recorded so far stay."""
+    with transaction.atomic():
+        updated = ReproductionRun.objects.filter(pk=run.pk, status__in=ReproductionRun.ACTIVE_STATUSES).update(
+            status=ReproductionRun.Status.FAILED, error=message, finished_at=timezone.now(), updated=timezone.now()
+        )
+    if updated:
+        logger.warning("Reproduction run %s failed: %s", run.pk, message)
+
+
+def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None:
+    import inspect_ai  # noqa: F401 - fail early, in words, when the eval stack is missing
+
+    from .results import record_results
+    from .scores import extract_score, log_scores
+
+    run.versions = stack_versions()
+    run.save(update_fields=["versions", "updated"])
+    plan = prepare(run)
+    run.device = plan.device.name if run.reference["model"]["provider"] in LOCAL_PROVIDERS else _remote_device(run)
+    run.gpu_name = plan.device.gpu_name
+    run.gpu_memory_mb = plan.device.gpu_memory_mb
+    run.dtype = plan.dtype
+    run.batch_size = plan.batch_size
+    run.samples_total = plan.samples_total
+    run.purpose = plan.purpose
+    run.task_version = str(plan.task.version)
+    run.save()
+
+    log = watch_eval(run, plan, on_progress)
+    if log is None:
+        return  # cancelled meanwhile; its status says so
+    run.log_file.name = str(Path(log.location).relative_to(settings.MEDIA_ROOT))
+    run.log_sha256 = file_sha256(Path(log.location))
+    run.scores = log_scores(log)
+    usage = _token_usage(log)
+    run.input_tokens, run.output_tokens, run.total_tokens = usage
+    run.save()
+    if log.status != "success":
+        message = log.error.message if log.error else "no error message"
+        if "out of memory" in message.lower():
+            raise RunFailed(_out_of_memory_message(run))
+        raise RunFailed(f"The evaluation ended with status {log.status!r}: {message.strip().splitlines()[-1]}")
+
+    mappings = list(run.harness.metric_links.select_related("metric"))
+    scores = {
+        mapping.pk: extract_score(
+            log,
+            score_name=mapping.score_name,
+            score_metric=mapping.score_metric,
+            sample_size_metric=mapping.sample_size_metric,
+            epochs=plan.epochs,
+        )
+        for mapping in mappings
+    }
+    record_results(run, scores, {"samples_done": run.samples_done})
+
+
+def prepare(run: ReproductionRun) -> EvalPlan:
+    """Check the run's pins and build what Inspect needs; RunRefused when
+    something differs from the reference."""
+    from .task_loader import load_task
+
+    reference = run.reference
+    harness = reference.get("harness") or {}
+    model_ref = reference.get("model")
+    if not model_ref:
+        raise RunRefused("The run names no model to evaluate.")
+    device = select_device() if _uses_local_weights(reference) else Device("cpu")
+    dtype = resolve_dtype(model_ref.get("dtype", "auto"), device)
+    batch_size = int(harness.get("batch_size") or 1)
+    generate = dict(harness.get("generation") or {})
+
+    model = build_model(model_ref, device, dtype, harness, batch_size)
+    task_args = dict(harness.get("task_args") or {})
+    grader_ref = reference.get("grader")
+    if grader_ref:
+        arg = harness.get("grader_task_arg") or "grader_model"
+        task_args[arg] = build_model(grader_ref, device, resolve_dtype(grader_ref.get("dtype", "auto"), device), {}, batch_size)
+    task = load_task(harness.get("task", ""), task_args)
+
+    expected = str(harness.get("task_version") or "")
+    actual = str(task.version)
+    if not expected:
+        raise RunRefused(f"The harness does not pin a task version; the installed task is at version {actual}: pin it.")
+    if expected != actual:
+        raise RunRefused(
+            f"The task {task.name} is at version {actual} on this worker, but the harness pins version {expected}; "
+            "install the pinned version or update the reference."
+        )
+    epochs = int(harness.get("epochs") or 1)
+    limit = harness.get("sample_limit")
+    samples = len(task.dataset) if limit is None else min(len(task.dataset), int(limit))
+    return EvalPlan(
+        task=task,
+        model=model,
+        device=device,
+        dtype=dtype,
+        batch_size=batch_size,
+        epochs=epochs,
+        limit=limit,
+        samples_total=samples * epochs,
+        generate=generate,
+        purpose=purpose_of(reference, device),
+    )
+
+
+def purpose_of(reference: dict, device: Device) -> str:
+    """A reproduction needs the real model on a GPU (or the real API model)
+    and a real grader; anything else is a pipeline check."""
+    for ref in (reference.get("model"), reference.get("grader")):
+        if not ref:
+            continue
+        if ref["provider"] == EvalModel.Provider.MOCK or ref.get("is_stand_in"):
+            return ReproductionRun.Purpose.PIPELINE_CHECK
+        if ref["provider"] in LOCAL_PROVIDERS and not device.is_gpu:
+            return ReproductionRun.Purpose.PIPELINE_CHECK
+    return ReproductionRun.Purpose.REPRODUCTION
+
+
+def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batch_size: int):
+    """The Inspect model for a pinned model reference. Local weights are
+    checked against their SHA-256s first; generation is batched."""
+    from inspect_ai.model import GenerateConfig, get_model
+
+    provider = model_ref["provider"]
+    extra = dict(model_ref.get("model_args") or {})
+    if provider == EvalModel.Provider.MOCK:
+        from .mock_models import canned_responder
+
+        return get_model("mockllm/model", custom_outputs=canned_responder(extra), memoize=False)
+    if provider == EvalModel.Provider.API:
+        return get_model(model_ref["api_model"], memoize=False, **extra)
+
+    folder = verify_weights(model_ref["local_path"], model_ref.get("weight_sha256") or {})
+    config = GenerateConfig(max_connections=batch_size)
+    args = {"model_path": str(folder), "device": device.name, "dtype": dtype, **extra}
+    if model_ref.get("chat_template"):
+        args["chat_template"] = model_ref["chat_template"]
+    name = model_ref.get("upstream_id") or folder.name
+    try:
+        if provider == EvalModel.Provider.VLLM:
+            return get_model(f"vllm/{name}", config=config, memoize=False, **args)
+        return get_model(
+            f"hf/{name}",
+            config=config,
+            memoize=False,
+            do_sample=bool(harness.get("do_sample", False)),
+            batch_size=batch_size,
+            **args,
+        )
+    except Exception as error:
+        if _is_out_of_memory(error):
+            raise
+        raise RunRefused(f"Could not load the model from {folder}: {type(error).__name__}: {error}") from error
+
+
+def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallback | None):
+    """Run the Inspect eval in a thread while this thread (which owns the
+    database connection) records progress and watches for cancellation.
+    Returns the log, or None when the run was cancelled."""
+    from inspect_ai import eval as inspect_eval
+
+    from .progress import RunProgress, track
+
+    log_dir = Path(settings.MEDIA_ROOT) / "reproductions" / "logs" / f"run-{run.pk}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    progress = RunProgress()
+    outcome: dict[str, Any] = {}
+
+    def evaluate():
+        try:
+            outcome["logs"] = inspect_eval(
+                plan.task,
+                model=plan.model,
+                log_dir=str(log_dir),
+                log_format="eval",
+                display="none",
+                epochs=plan.epochs,
+                limit=plan.limit,
+                # Inspect's hf provider generates up to max_connections
+                # samples together: this is the run's batch size.
+                max_connections=plan.batch_size,
+                max_samples=plan.batch_size,
+                score_display=False,
+                **plan.generate,
+            )
+        except BaseException as error:  # noqa: BLE001 - handed to the watching thread
+            outcome["error"] = error
+
+    track(progress)
+    thread = threading.Thread(target=evaluate, name=f"inspect-eval-run-{run.pk}", daemon=True)
+    try:
+        thread.start()
+        reported = -1
+        next_cancel_check = 0.0
+        while thread.is_alive():
+            thread.join(POLL_SECONDS)
+            done = min(progress.done, plan.samples_total)
+            if done != reported:
+                ReproductionRun.objects.filter(pk=run.pk).update(samples_done=done, updated=timezone.now())
+                run.samples_done = reported = done
+                if on_progress:
+                    on_progress(done, plan.samples_total)
+            if time.monotonic() >= next_cancel_check:
+                next_cancel_check = time.monotonic() + 1.0
+                if ReproductionRun.objects.filter(pk=run.pk, status=ReproductionRun.Status.CANCELLED).exists():
+                    progress.cancelled.set()
+    finally:
+        track(None)
+    if progress.cancelled.is_set():
+        return None
+    if "error" in outcome:
+        error = outcome["error"]
+        if _is_out_of_memory(error):
+            raise error
+        raise RunFailed(f"Inspect could not run the task: {type(error).__name__}: {error}") from error
+    logs = outcome.get("logs") or []
+    if not logs:
+        raise RunFailed("Inspect returned no log for the task.")
+    if not logs[0].location or not Path(logs[0].location).is_file():
+        raise RunFailed("Inspect did not write its log file.")
+    return logs[0]
+
+
+def _token_usage(log) -> tuple[int | None, int | None, int | None]:
+    usage = getattr(getattr(log, "stats", None), "model_usage", None) or {}
+    if not usage:
+        return None, None, None
+    return (
+        sum(u.input_tokens or 0 for u in usage.values()),
+        sum(u.output_tokens or 0 for u in usage.values()),
+        sum(u.total_tokens or 0 for u in usage.values()),
+    )
+
+
+def _uses_local_weights(reference: dict) -> bool:
+    return any(
+        ref and ref["provider"] in LOCAL_PROVIDERS for ref in (reference.get("model"), reference.get("grader"))
+    )
+
+
+def _remote_device(run: ReproductionRun) -> str:
+    provider = run.reference["model"]["provider"]
+    if provider == EvalModel.Provider.API:
+        return f"api ({run.reference['model']['api_model'].split('/')[0]})"
+    return "cpu (mock model)"
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    try:
+        import torch
+
+        if isinstance(error, torch.OutOfMemoryError):
+            return True
+    except ImportError:  # pragma: no cover - the eval stack is always installed on workers
+        pass
+    return "out of memory" in str(error).lower()
+
+
+def _out_of_memory_message(run: ReproductionRun) -> str:
+    where = run.gpu_name or run.device or "the worker"
+    return (
+        f"{where} ran out of memory at batch size {run.batch_size}; "
+        "lower the harness's batch size, or pin a smaller dtype."
+    )

@@ -1,0 +1,193 @@
+"""Writes to reproductions: triggering, cancelling and scheduling runs,
+registering models. The admin, the API, the management commands and the
+Celery tasks all call these."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from .models import EvalModel, Harness, ReproductionRun
+
+
+class RunAlreadyActive(Exception):
+    """A run of this harness on this model is already queued or running."""
+
+    def __init__(self, run: ReproductionRun):
+        self.run = run
+        super().__init__(f"Run {run.pk} of {run.harness} on {run.model} is already {run.status}.")
+
+
+def model_reference(model: EvalModel | None) -> dict | None:
+    if model is None:
+        return None
+    return {
+        "id": model.pk,
+        "name": model.name,
+        "provider": model.provider,
+        "api_model": model.api_model,
+        "local_path": model.local_path,
+        "upstream_id": model.upstream_id,
+        "revision": model.revision,
+        "weight_sha256": dict(model.weight_sha256 or {}),
+        "dtype": model.dtype,
+        "chat_template": model.chat_template,
+        "model_args": dict(model.model_args or {}),
+        "is_stand_in": model.is_stand_in,
+    }
+
+
+def snapshot_reference(harness: Harness, model: EvalModel) -> dict:
+    """Everything the worker needs, frozen at trigger time, so a later edit
+    of the harness does not change what a queued run does or claims."""
+    return {
+        "harness": {
+            "id": harness.pk,
+            "name": harness.name,
+            "task": harness.task,
+            "task_args": dict(harness.task_args or {}),
+            "task_version": harness.task_version,
+            "generation": harness.generation_config(),
+            "do_sample": harness.do_sample,
+            "batch_size": harness.batch_size,
+            "epochs": harness.epochs,
+            "sample_limit": harness.sample_limit,
+            "grader_task_arg": harness.grader_task_arg,
+        },
+        "model": model_reference(model),
+        "grader": model_reference(harness.grader),
+        "metrics": [
+            {
+                "id": link.pk,
+                "metric": link.metric.slug,
+                "claim": link.claim_id,
+                "score": f"{link.score_name or '(first)'}.{link.score_metric}",
+                "published_value": link.published_value,
+                "tolerance": link.tolerance,
+            }
+            for link in harness.metric_links.select_related("metric")
+        ],
+    }
+
+
+def provisional_purpose(harness: Harness, model: EvalModel) -> str:
+    """What a run will be if it gets a GPU; the worker may downgrade it to a
+    pipeline check (CPU), never upgrade it."""
+    for candidate in (model, harness.grader):
+        if candidate and (candidate.provider == EvalModel.Provider.MOCK or candidate.is_stand_in):
+            return ReproductionRun.Purpose.PIPELINE_CHECK
+    return ReproductionRun.Purpose.REPRODUCTION
+
+
+def trigger_run(harness: Harness, model: EvalModel, *, triggered_by: str, user=None) -> ReproductionRun:
+    """Queue a run of `harness` on `model` and enqueue it on the gpu queue
+    once the transaction commits. Raises RunAlreadyActive when one is
+    already queued or running, ValidationError when the pair cannot run."""
+    from .tasks import run_reproduction
+
+    if not harness.task:
+        raise ValidationError({"harness": f"The harness {harness} names no Inspect task."})
+    if not model.is_active:
+        raise ValidationError({"model": f"The model {model} is not active."})
+    active = ReproductionRun.objects.filter(
+        harness=harness, model=model, status__in=ReproductionRun.ACTIVE_STATUSES
+    ).first()
+    if active:
+        raise RunAlreadyActive(active)
+    try:
+        with transaction.atomic():
+            run = ReproductionRun.objects.create(
+                harness=harness,
+                model=model,
+                triggered_by=triggered_by,
+                requested_by=user if user and user.is_authenticated else None,
+                purpose=provisional_purpose(harness, model),
+                reference=snapshot_reference(harness, model),
+            )
+    except IntegrityError:
+        # Another request queued the same pair between our check and insert.
+        raise RunAlreadyActive(
+            ReproductionRun.objects.filter(harness=harness, model=model, status__in=ReproductionRun.ACTIVE_STATUSES).first()
+        ) from None
+    transaction.on_commit(lambda: _enqueue(run_reproduction, run.pk))
+    return run
+
+
+def _enqueue(task, run_id: int) -> None:
+    result = task.delay(run_id)
+    ReproductionRun.objects.filter(pk=run_id).update(celery_task_id=result.id or "")
+
+
+@transaction.atomic
+def cancel_run(run: ReproductionRun) -> bool:
+    """Cancel a queued or running run. A queued run never starts; a running
+    one stops at its next model call (and a prefork worker's process is
+    terminated). Returns False when the run had already ended."""
+    locked = ReproductionRun.objects.select_for_update().get(pk=run.pk)
+    if locked.status not in ReproductionRun.ACTIVE_STATUSES:
+        return False
+    was_running = locked.status == ReproductionRun.Status.RUNNING
+    locked.status = ReproductionRun.Status.CANCELLED
+    locked.finished_at = timezone.now()
+    locked.error = ""
+    locked.save()
+    run.status = locked.status
+    if was_running and locked.celery_task_id:
+        task_id = locked.celery_task_id
+        transaction.on_commit(lambda: _terminate(task_id))
+    return True
+
+
+def _terminate(task_id: str) -> None:
+    from config.celery import app
+
+    # Frees the GPU at once on a prefork worker; the runner's own check
+    # stops the eval where the worker cannot terminate (solo, threads).
+    app.control.revoke(task_id, terminate=True, signal="SIGTERM")
+
+
+def schedule_reruns(*, harness_ids=None, model_ids=None, now: datetime.datetime | None = None, force: bool = False) -> list[ReproductionRun]:
+    """Queue runs over the matrix of active harnesses × their active models.
+
+    A pair is queued when it has never run, or its last run is older than
+    the harness's `rerun_every_days` (or always with `force`, e.g. for a
+    newly registered model); pairs already queued or running are skipped."""
+    now = now or timezone.now()
+    harnesses = Harness.objects.filter(is_active=True).exclude(task="").prefetch_related("eval_models")
+    if harness_ids is not None:
+        harnesses = harnesses.filter(pk__in=harness_ids)
+    last_runs = {
+        (row["harness_id"], row["model_id"]): row["last"]
+        for row in ReproductionRun.objects.values("harness_id", "model_id").annotate(last=Max("created"))
+    }
+    active = set(
+        ReproductionRun.objects.filter(status__in=ReproductionRun.ACTIVE_STATUSES).values_list("harness_id", "model_id")
+    )
+    queued = []
+    for harness in harnesses:
+        for model in harness.eval_models.all():
+            if not model.is_active or (model_ids is not None and model.pk not in model_ids):
+                continue
+            if (harness.pk, model.pk) in active:
+                continue
+            last = last_runs.get((harness.pk, model.pk))
+            due = force or last is None or (
+                harness.rerun_every_days and now - last >= datetime.timedelta(days=harness.rerun_every_days)
+            )
+            if not due:
+                continue
+            try:
+                queued.append(trigger_run(harness, model, triggered_by=ReproductionRun.Trigger.SCHEDULE))
+            except RunAlreadyActive:
+                continue
+    return queued
+
+
+def register_model(*, name: str, slug: str, local_path: str, digests: dict[str, str], **fields) -> EvalModel:
+    """Create or update a local model with the SHA-256s of its files."""
+    model, _ = EvalModel.objects.update_or_create(
+        slug=slug, defaults={"name": name, "local_path": local_path, "weight_sha256": digests, **fields}
+    )
+    return model

@@ -1,0 +1,53 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from api.tokens import issue_token
+
+WRITE_MODELS = ("incident", "claim", "evidence", "measurement")
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_history(settings):
+    """Throttle counts live in the cache; each test starts from zero, with
+    rates high enough not to interfere unless a test lowers them."""
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "token": "10000/minute", "journalist": "10000/minute"},
+    }
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username="reader", perms=(), groups=()):
+        user = django_user_model.objects.create_user(username=username, password="not-used-here-123")
+        for codename in perms:
+            user.user_permissions.add(Permission.objects.get(codename=codename, content_type__app_label="incidents"))
+        for name in groups:
+            user.groups.add(Group.objects.get_or_create(name=name)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor_token(make_user):
+    """Plain text of a token whose user may add and change the writable models."""
+    perms = [f"{action}_{model}" for model in WRITE_MODELS for action in ("add", "change")]
+    _, plain = issue_token(make_user("editor", perms=perms), "tests")
+    return plain
+
+
+@pytest.fixture
+def editor(client, editor_token):
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {editor_token}")
+    return client

@@ -1,0 +1,68 @@
+import pytest
+from django.contrib.postgres.search import SearchQuery
+
+from incidents.models import Incident
+from tests.factories import EvidenceFactory, IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def matches(text):
+    return set(
+        Incident.objects.filter(search_vector=SearchQuery(text, config="english")).values_list("pk", flat=True)
+    )
+
+
+def test_saving_an_incident_refreshes_its_stored_vector(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = IncidentFactory(title="Odd traffic from a training cluster")
+    assert matches("cluster") == {incident.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        incident.title = "Cryptocurrency miner on training GPUs"
+        incident.save()
+    assert matches("cluster") == set()
+    assert matches("miner") == {incident.pk}
+
+
+def test_evidence_quotes_are_searchable(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence = EvidenceFactory(quote="the firewall flagged a burst of security-policy violations")
+    assert matches("firewall") == {evidence.incident_id}
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence.delete()
+    assert matches("firewall") == set()
+
+
+def test_title_ranks_above_body(django_capture_on_commit_callbacks):
+    from django.contrib.postgres.search import SearchRank
+    from django.db.models import F
+
+    with django_capture_on_commit_callbacks(execute=True):
+        in_title = IncidentFactory(title="Blackmail in a simulated company", body="Other words.")
+        in_body = IncidentFactory(title="Unrelated heading", body="The model resorted to blackmail.")
+    ranked = list(
+        Incident.objects.filter(search_vector=SearchQuery("blackmail"))
+        .annotate(rank=SearchRank(F("search_vector"), SearchQuery("blackmail")))
+        .order_by("-rank")
+        .values_list("pk", flat=True)
+    )
+    assert ranked == [in_title.pk, in_body.pk]
+
+
+def test_typo_in_an_organisation_name_still_finds_the_incident(django_capture_on_commit_callbacks):
+    from incidents.search import search_incidents
+    from tests.factories import IncidentOrganisationFactory, OrganisationFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link = IncidentOrganisationFactory(organisation=OrganisationFactory(name="Alibaba"))
+        IncidentFactory(title="Something else entirely")
+    found = list(search_incidents(Incident.objects.all(), "alibba").values_list("pk", flat=True))
+    assert found == [link.incident_id]
+
+
+@pytest.mark.parametrize("text", ["x" * 10_000, "\x00\x1f\u202e drop table", "'\"()&|!:*<>", "    "])
+def test_hostile_search_strings_do_not_break_the_query(text):
+    from incidents.search import search_incidents
+
+    IncidentFactory()
+    list(search_incidents(Incident.objects.all(), text))  # must not raise

@@ -1,0 +1,52 @@
+"""Each page type runs a fixed number of queries, whatever the data size:
+the same budget holds with one incident and with several."""
+
+import pytest
+
+from tests.web.conftest import make_verdict
+
+pytestmark = pytest.mark.django_db
+
+BUDGETS = {
+    "home": 8,
+    "list": 8,
+    "search": 9,
+    "faceted": 11,
+    "incident": 13,
+    "source": 2,
+    "organisation": 5,
+    "system": 4,
+    "taxonomy": 4,
+    "metric": 6,
+    "feed": 1,
+}
+
+
+def page_urls(incident):
+    org = incident.organisations.first()
+    return {
+        "home": "/",
+        "list": "/incidents/",
+        "search": "/incidents/?q=tunnel",
+        "faceted": f"/incidents/?q=tunnel&kind=incident&severity=3&year=2025&reproduction=yes&organisation={org.slug}"
+        f"&system={incident.systems.first().slug}&taxonomy={incident.taxonomy.first().slug}",
+        "incident": incident.get_absolute_url(),
+        "source": incident.evidence.first().source.get_absolute_url(),
+        "organisation": org.get_absolute_url(),
+        "system": incident.systems.first().get_absolute_url(),
+        "taxonomy": incident.taxonomy.first().get_absolute_url(),
+        "metric": incident.measurements.first().metric.get_absolute_url(),
+        "feed": "/feeds/incidents.atom",
+    }
+
+
+@pytest.mark.parametrize("count", [1, 6])
+@pytest.mark.parametrize("page", sorted(BUDGETS))
+def test_page_stays_within_its_query_budget(client, many_rich_incidents, django_assert_max_num_queries, page, count):
+    incidents = many_rich_incidents(count)
+    for incident in incidents:
+        make_verdict(incident.claims.first())
+    url = page_urls(incidents[0])[page]
+    with django_assert_max_num_queries(BUDGETS[page]):
+        response = client.get(url)
+    assert response.status_code == 200
