@@ -150,9 +150,10 @@ class MitRiskImporter(Importer):
                 if parent is None:
                     order.append(RawItem(location, error=f"additional evidence {ev_id} has no risk row {parent_id} before it"))
                 else:
-                    parent.document["additional_evidence"].append({"row": number, "ev_id": ev_id, **row})
+                    parent.document["additional_evidence"].append({**row, "row": number, "ev_id": ev_id})
                 continue
-            item = RawItem(location, {"row": number, "ev_id": ev_id, **row, "additional_evidence": []})
+            # The computed Ev_ID replaces the formula the cell holds.
+            item = RawItem(location, {**row, "row": number, "ev_id": ev_id, "additional_evidence": []})
             if ev_id not in groups:
                 groups[ev_id] = item
             order.append(item)
