@@ -8,7 +8,7 @@
 fault (404, 401, 429, ...).
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -61,6 +61,10 @@ def api_exception_handler(exc, context):
     """DRF's handler, then reshaped into the error envelope above."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE before our
+        # parser sees them; answer like the parser's own limit.
+        exc = PayloadTooLarge()
     if isinstance(exc, IntegrityError):
         # A database rule the validation did not foresee: refuse, name the rule.
         exc = Conflict(f"The change breaks a database rule: {str(exc).splitlines()[0][:200]}")

@@ -114,9 +114,22 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
         help_text="true: a reproduction verdict exists for at least one of its claims; false: none yet.",
     )
 
+    # The web list's own spelling of the same facet, so a query string
+    # copied from /incidents/ works here unchanged.
+    reproduction = filters.MultipleChoiceFilter(
+        choices=[("yes", "yes"), ("no", "no")],
+        method="filter_reproduction",
+        help_text="As on the website: yes (a reproduction verdict exists), no (none yet); same as has_reproduction.",
+    )
+
     class Meta:
         model = Incident
         fields = []
+
+    def filter_reproduction(self, queryset, name, values):
+        if not values or set(values) == {"yes", "no"}:
+            return queryset
+        return self.filter_has_reproduction(queryset, name, "true" if values[0] == "yes" else "false")
 
     def filter_search(self, queryset, name, value):
         return search_incidents(queryset, value)

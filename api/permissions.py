@@ -17,6 +17,11 @@ class ReadAnyoneWriteWithModelPermission(permissions.DjangoModelPermissions):
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
+        if request.method.lower() not in getattr(view, "http_method_names", ()):
+            return True  # the view answers 405, which says more than 403
+        allowed = getattr(view, "_allowed_methods", lambda: None)()
+        if allowed is not None and request.method.upper() not in allowed:
+            return True
         token = request.auth
         if not isinstance(token, ApiToken):
             return False

@@ -56,9 +56,23 @@ def csv_columns_for(view, rows) -> list[str]:
     columns = getattr(view, "csv_columns", None)
     if columns:
         return list(columns)
-    if not rows:
+    if rows:
+        return [key for key, value in rows[0].items() if not isinstance(value, (dict, list))]
+    # An empty page still gets its header row, so a script reading the
+    # columns by name works on an empty result too.
+    return _scalar_fields(view)
+
+
+def _scalar_fields(view) -> list[str]:
+    from rest_framework import serializers
+
+    try:
+        fields = view.get_serializer().fields
+    except (AssertionError, AttributeError):  # a view without a serializer: nothing to name
         return []
-    return [key for key, value in rows[0].items() if not isinstance(value, (dict, list))]
+    nested = (serializers.BaseSerializer, serializers.ListField, serializers.DictField, serializers.ManyRelatedField,
+              serializers.JSONField)
+    return [name for name, field in fields.items() if not field.write_only and not isinstance(field, nested)]
 
 
 class CSVRenderer(renderers.BaseRenderer):

@@ -70,6 +70,19 @@ class ApiViewMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.check_query_params(request)
+        self._drop_format_param(request)
+
+    @staticmethod
+    def _drop_format_param(request):
+        """`?format=` has chosen the renderer by now. DRF would copy it into
+        every item address in the body (its `reverse` keeps it), so a CSV
+        row's `url` would read `.../AIKB-2025-0001/?format=csv`; addresses
+        are canonical instead. Pagination links come from the full path and
+        keep it, so the next CSV page is CSV too."""
+        if "format" in request._request.GET:
+            params = request._request.GET.copy()
+            params.pop("format")
+            request._request.GET = params
 
     def get_renderers(self):
         renderers = list(super().get_renderers())

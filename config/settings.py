@@ -252,3 +252,29 @@ LOGGING = {
 AIKB_IMPORT_MAX_BYTES = env_int("AIKB_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 AIKB_SUBMISSION_MAX_BYTES = env_int("AIKB_SUBMISSION_MAX_BYTES", 10 * 1024 * 1024)
 AIKB_SUBMISSIONS_PER_HOUR = env_int("AIKB_SUBMISSIONS_PER_HOUR", 5)
+    "drf_spectacular_sidecar",
+    "api.credential_throttle.AdminLoginThrottleMiddleware",
+        # How often a worker looks for messages whose worker died (kombu's
+        # sweep runs every interval x throttle seconds; 100 s by default).
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+# A run whose worker was lost mid-run (SIGKILL, OOM killer) is started again
+# on redelivery, up to this many attempts in all.
+AIKB_REPRODUCTION_MAX_ATTEMPTS = env_int("AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)
+# Credential guessing (API tokens, admin login): failures allowed per client
+# address (and admin username) within the window before 429 + Retry-After.
+AUTH_FAILURE_LIMIT = env_int("AIKB_AUTH_FAILURE_LIMIT", 10)
+AUTH_FAILURE_WINDOW_SECONDS = env_int("AIKB_AUTH_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Throttle counts live in the cache; a shared Redis cache (AIKB_CACHE_URL)
+# makes the limits hold across web processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("AIKB_CACHE_URL", "")}
+    if env_str("AIKB_CACHE_URL", "")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+    # Swagger UI and Redoc from our own static files: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+# JSONL batches are streamed: only each line is limited.
+AIKB_IMPORT_MAX_LINE_BYTES = env_int("AIKB_IMPORT_MAX_LINE_BYTES", 5 * 1024 * 1024)
