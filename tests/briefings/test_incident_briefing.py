@@ -5,6 +5,8 @@ from briefings.models import Briefing
 from briefings.selectors import published_incident
 from briefings.services import incident_briefing
 
+from tests.factories import EvidenceFactory, SourceFactory
+
 from .conftest import open_pdf, pdf_text, save_page_png
 
 
@@ -32,6 +34,7 @@ def test_briefing_contains_facts_claims_and_evidence_footnotes(briefed_incident)
     # Metric chart data beside the chart, verdicts, related incidents.
     assert "Blackmail rate" in text and "96%" in text and "90%–99%" in text
     assert "Consistent" in text and "agentic-misalignment" in text
+    assert "Re-run gave 94% on the same prompts." in " ".join(text.split())
     assert "Follow-up study: AIKB-2025-0002: Self-replication study follow-up" in text
 
 
@@ -73,7 +76,9 @@ def test_briefing_is_tagged_pdf_ua_with_embedded_fonts(briefed_incident):
     assert bool(root["/MarkInfo"]["/Marked"]) is True
     assert "/StructTreeRoot" in root
     assert root["/Lang"] == "en"
-    assert b"pdfuaid" in data  # the PDF/UA identification in the XMP metadata
+    # The PDF/UA identification sits in the (compressed) XMP metadata stream.
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"pdfuaid" in xmp and b'pdfuaid:part="1"' in xmp
     fonts = [
         font.get_object()
         for page in reader.pages
@@ -121,3 +126,31 @@ def test_briefing_first_page_renders_to_png(briefed_incident):
     assert png.read_bytes().startswith(b"\x89PNG")
     png2 = save_page_png(Path(briefing.file.path), "incident-briefing-page2", page=2)
     assert png2.stat().st_size > 1000
+
+
+def test_many_footnotes_keep_the_body_on_the_pages(briefed_incident):
+    """Regression: WeasyPrint's footnote area once pushed the body off every
+    page, leaving only the running header and footer. With a dozen sources
+    the body text and every numbered footnote must still be there."""
+    claim = briefed_incident.claims.get(position=1)
+    for number in range(12):
+        EvidenceFactory(
+            incident=briefed_incident,
+            claim=claim,
+            source=SourceFactory(title=f"Extra source number {number}"),
+            quote="a quote that is long enough to take two lines in the footnote area of an A4 page " * 2,
+            locator=str(number),
+        )
+    briefing = render(briefed_incident)
+    assert briefing.status == Briefing.Status.READY, briefing.error
+    data = briefing.file.read()
+    reader = open_pdf(data)
+    assert 1 <= len(reader.pages) <= 4
+    text = pdf_text(data)
+    assert "Claims and evidence" in text and "Related incidents" in text
+    flat = " ".join(text.split())
+    for number in range(12):
+        assert f"Extra source number {number}," in flat
+    for page in reader.pages:
+        body = page.extract_text().replace(briefed_incident.public_id, "")
+        assert len(body) > 300  # more than the running header and footer
