@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
     "incidents",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.credential_throttle.AdminLoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -138,6 +140,10 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Must exceed the longest GPU task, or Redis delivers it twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600),
+        # How often a worker looks for messages whose worker died (kombu's
+        # sweep runs every interval x throttle seconds; 100 s by default).
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -160,6 +166,9 @@ CELERY_TIMEZONE = TIME_ZONE
 AIKB_MODELS_DIR = Path(env_str("AIKB_MODELS_DIR", str(VAR_DIR / "models")))
 AIKB_EVAL_DEVICE = env_str("AIKB_EVAL_DEVICE", "auto")
 AIKB_REPRODUCTION_TIME_LIMIT = env_int("AIKB_REPRODUCTION_TIME_LIMIT", 3 * 3600)
+# A run whose worker was lost mid-run (SIGKILL, OOM killer) is started again
+# on redelivery, up to this many attempts in all.
+AIKB_REPRODUCTION_MAX_ATTEMPTS = env_int("AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)
 
 # Email: console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -200,6 +209,17 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
 }
 API_MAX_BODY_BYTES = env_int("AIKB_API_MAX_BODY_BYTES", 1024 * 1024)
+# Credential guessing (API tokens, admin login): failures allowed per client
+# address (and admin username) within the window before 429 + Retry-After.
+AUTH_FAILURE_LIMIT = env_int("AIKB_AUTH_FAILURE_LIMIT", 10)
+AUTH_FAILURE_WINDOW_SECONDS = env_int("AIKB_AUTH_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Throttle counts live in the cache; a shared Redis cache (AIKB_CACHE_URL)
+# makes the limits hold across web processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("AIKB_CACHE_URL", "")}
+    if env_str("AIKB_CACHE_URL", "")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Incident Knowledge Base API",
     "DESCRIPTION": (
@@ -208,6 +228,10 @@ SPECTACULAR_SETTINGS = {
         "[getting-started page](/api/docs/getting-started/)."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI and Redoc from our own static files: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -250,31 +274,7 @@ LOGGING = {
 
 # Editorial workflow and imports.
 AIKB_IMPORT_MAX_BYTES = env_int("AIKB_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
-AIKB_SUBMISSION_MAX_BYTES = env_int("AIKB_SUBMISSION_MAX_BYTES", 10 * 1024 * 1024)
-AIKB_SUBMISSIONS_PER_HOUR = env_int("AIKB_SUBMISSIONS_PER_HOUR", 5)
-    "drf_spectacular_sidecar",
-    "api.credential_throttle.AdminLoginThrottleMiddleware",
-        # How often a worker looks for messages whose worker died (kombu's
-        # sweep runs every interval x throttle seconds; 100 s by default).
-        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
-        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
-# A run whose worker was lost mid-run (SIGKILL, OOM killer) is started again
-# on redelivery, up to this many attempts in all.
-AIKB_REPRODUCTION_MAX_ATTEMPTS = env_int("AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)
-# Credential guessing (API tokens, admin login): failures allowed per client
-# address (and admin username) within the window before 429 + Retry-After.
-AUTH_FAILURE_LIMIT = env_int("AIKB_AUTH_FAILURE_LIMIT", 10)
-AUTH_FAILURE_WINDOW_SECONDS = env_int("AIKB_AUTH_FAILURE_WINDOW_SECONDS", 15 * 60)
-# Throttle counts live in the cache; a shared Redis cache (AIKB_CACHE_URL)
-# makes the limits hold across web processes.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("AIKB_CACHE_URL", "")}
-    if env_str("AIKB_CACHE_URL", "")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
-    # Swagger UI and Redoc from our own static files: no CDN, works offline.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 # JSONL batches are streamed: only each line is limited.
 AIKB_IMPORT_MAX_LINE_BYTES = env_int("AIKB_IMPORT_MAX_LINE_BYTES", 5 * 1024 * 1024)
+AIKB_SUBMISSION_MAX_BYTES = env_int("AIKB_SUBMISSION_MAX_BYTES", 10 * 1024 * 1024)
+AIKB_SUBMISSIONS_PER_HOUR = env_int("AIKB_SUBMISSIONS_PER_HOUR", 5)

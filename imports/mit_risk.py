@@ -16,14 +16,16 @@ Field mapping (README "Imports" lists what has no home):
     year of QuickRef                     -> reported_on (year precision)
 """
 
+import csv
 import datetime
+import io
 import re
 
 from incidents.models import Evidence, Incident, Source, TaxonomyTerm
 
 from .models import Database
 from .pipeline import Applied, Importer, ImportItemError
-from .reading import FileRefused, RawItem, check_size, expand_paths
+from .reading import FileRefused, RawItem, check_size, decode, expand_paths
 from .upserts import citation_source, save_incident, sync_evidence, taxonomy_term, truncate
 
 SHEET = "AI Risk Database v3"
@@ -54,6 +56,47 @@ EVIDENCE_LEVEL = "Additional evidence"
 LEVELS = RISK_LEVELS | {EVIDENCE_LEVEL, "Paper"}
 CAUSAL = {"entity": "Entity", "intent": "Intent", "timing": "Timing"}
 NOT_CODED = "4"
+
+
+class SheetError(Exception):
+    """The whole workbook or CSV file cannot be read."""
+
+
+class CsvRowError(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _xlsx_rows(path) -> list[tuple]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise SheetError(f"not a readable .xlsx workbook ({type(error).__name__}: {error})") from None
+    try:
+        if SHEET not in workbook.sheetnames:
+            raise SheetError(f'no sheet named "{SHEET}" (found: {", ".join(workbook.sheetnames)})')
+        return list(workbook[SHEET].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def _csv_rows(path) -> list[tuple]:
+    """The same sheet saved as CSV (UTF-8), as the repository's online copy exports it."""
+    try:
+        text = decode(path.read_bytes())
+    except ValueError as error:
+        raise SheetError(str(error)) from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(tuple(cell if cell != "" else None for cell in row))
+    except csv.Error as error:
+        raise CsvRowError(reader.line_num, f"malformed CSV: {error}") from None
+    return rows
 
 
 def _int(value) -> int:
@@ -90,28 +133,19 @@ class MitRiskImporter(Importer):
     database = Database.MIT_RISK
 
     def read(self, paths):
-        for path in expand_paths(paths, (".xlsx",)):
+        for path in expand_paths(paths, (".xlsx", ".csv")):
             yield from self._read_file(path)
 
     def _read_file(self, path):
-        import openpyxl
-
         try:
             check_size(path)
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        except FileRefused as error:
+            rows = _csv_rows(path) if path.suffix.lower() == ".csv" else _xlsx_rows(path)
+        except (FileRefused, SheetError) as error:
             yield RawItem(str(path), error=str(error))
             return
-        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-            yield RawItem(str(path), error=f"not a readable .xlsx workbook ({type(error).__name__}: {error})")
+        except CsvRowError as error:
+            yield RawItem(f"{path} line {error.line}", error=error.message)
             return
-        try:
-            if SHEET not in workbook.sheetnames:
-                yield RawItem(str(path), error=f'no sheet named "{SHEET}" (found: {", ".join(workbook.sheetnames)})')
-                return
-            rows = list(workbook[SHEET].iter_rows(values_only=True))
-        finally:
-            workbook.close()
         header_index = next((i for i, row in enumerate(rows[:20]) if row and row[0] == "Title"), None)
         if header_index is None:
             yield RawItem(f"{path}!{SHEET}", error='no header row starting with "Title" in the first 20 rows')
@@ -232,6 +266,8 @@ def _quote(text, page, section: str) -> tuple[str, str, str]:
     text = str(text).strip().strip('"“”').strip()
     if isinstance(page, (int, float)) and not isinstance(page, bool):
         return text, Evidence.LocatorType.PAGE, str(int(page))
+    if isinstance(page, str) and re.fullmatch(r"\d+\.0", page.strip()):  # a number read from CSV
+        return text, Evidence.LocatorType.PAGE, page.strip()[:-2]
     if isinstance(page, str) and re.fullmatch(r"\d+(\s*[-–]\s*\d+)?", page.strip()):
         return text, Evidence.LocatorType.PAGE, page.strip()
     # "NA", "-", or a page the spreadsheet turned into a date: no page to cite.

@@ -78,22 +78,48 @@ def iter_json_file(path: Path) -> Iterator[RawItem]:
 
 def iter_jsonl_file(path: Path) -> Iterator[RawItem]:
     """A file holding one JSON document per line; each line is its own item,
-    so one bad line does not hide the good ones."""
+    so one bad line does not hide the good ones. The file is streamed, so a
+    batch of any size is read in constant memory; a single line over the
+    per-line limit is reported and skipped without being held in memory."""
+    limit = settings.AIKB_IMPORT_MAX_LINE_BYTES
     try:
-        data = read_bytes(path)
-    except FileRefused as error:
-        yield RawItem(display_path(path), error=str(error))
+        handle = path.open("rb")
+    except OSError as error:
+        yield RawItem(display_path(path), error=f"cannot read the file: {error.strerror}")
         return
-    for number, line in enumerate(data.splitlines(), start=1):
-        location = f"{display_path(path)}:{number}"
-        if not line.strip():
-            continue
-        try:
-            yield RawItem(location, json.loads(decode(line)))
-        except json.JSONDecodeError as error:
-            yield RawItem(location, error=json_error(error))
-        except ValueError as error:
-            yield RawItem(location, error=str(error))
+    with handle:
+        number = 0
+        while True:
+            line = handle.readline(limit + 1)
+            if not line:
+                break
+            number += 1
+            location = f"{display_path(path)}:{number}"
+            if len(line) > limit and not line.endswith(b"\n"):
+                skipped = _skip_rest_of_line(handle)
+                yield RawItem(
+                    location,
+                    error=f"line of {len(line) + skipped:,} bytes is over the limit of {limit:,} bytes "
+                    "(AIKB_IMPORT_MAX_LINE_BYTES); skipped",
+                )
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield RawItem(location, json.loads(decode(line.rstrip(b"\r\n"))))
+            except json.JSONDecodeError as error:
+                yield RawItem(location, error=json_error(error))
+            except ValueError as error:
+                yield RawItem(location, error=str(error))
+
+
+def _skip_rest_of_line(handle, chunk: int = 1024 * 1024) -> int:
+    skipped = 0
+    while True:
+        data = handle.readline(chunk)
+        skipped += len(data)
+        if not data or data.endswith(b"\n"):
+            return skipped
 
 
 def expand_paths(paths, suffixes: tuple[str, ...]) -> list[Path]:
