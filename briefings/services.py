@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 
-from .models import Briefing
+from .models import Briefing, briefing_upload_path
 from .pdf import html_to_pdf, page_count, renderer_fingerprint
 from .selectors import incident_briefing_context
 
@@ -73,13 +73,19 @@ def render_briefing(briefing_id: int) -> Briefing:
         try:
             pdf = html_to_pdf(briefing.html.replace(GENERATED_AT, generated))
             pages = page_count(pdf)
-        except Exception as error:  # recorded for the poller, then re-raised to the caller
+        except Exception as error:  # recorded on the briefing for the poller and the admin
             logger.exception("Briefing %s failed to render", briefing.pk)
-            briefing.status = Briefing.Status.FAILED
-            briefing.error = f"{type(error).__name__}: {error}"[:2000]
-            briefing.save(update_fields=["status", "error"])
-            return briefing
-        briefing.file.save(f"{briefing.input_hash}.pdf", ContentFile(pdf), save=False)
+            return _record_failure(briefing, f"The PDF could not be rendered: {type(error).__name__}: {error}")
+        try:
+            briefing.file.save(f"{briefing.input_hash}.pdf", ContentFile(pdf), save=False)
+        except OSError as error:
+            # Media disk full or read-only: say so, and leave no half-written file behind.
+            logger.error("Briefing %s could not be stored: %s", briefing.pk, error)
+            _remove_partial_file(briefing)
+            return _record_failure(
+                briefing, f"The PDF was rendered but could not be stored ({error.strerror or error}). "
+                "Check that the media folder is writable and has free space."
+            )
         briefing.sha256 = hashlib.sha256(pdf).hexdigest()
         briefing.page_count = pages
         briefing.size_bytes = len(pdf)
@@ -89,6 +95,37 @@ def render_briefing(briefing_id: int) -> Briefing:
         briefing.error = ""
         briefing.save()
         return briefing
+
+
+def _record_failure(briefing: Briefing, reason: str) -> Briefing:
+    briefing.status = Briefing.Status.FAILED
+    briefing.error = reason[:2000]
+    briefing.file = ""
+    briefing.save(update_fields=["status", "error", "file"])
+    return briefing
+
+
+def _remove_partial_file(briefing: Briefing) -> None:
+    # The name is derived from the input hash, which no other briefing shares.
+    name = briefing_upload_path(briefing, f"{briefing.input_hash}.pdf")
+    storage = briefing.file.storage
+    briefing.file = ""
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except OSError:  # read-only disk: nothing could have been written anyway
+        pass
+
+
+def latest_ready_briefing(incident: Incident) -> Briefing | None:
+    """The incident's most recent stored PDF, whatever content it was made
+    from: served while a newer render is failing."""
+    return (
+        Briefing.objects.filter(incident=incident, status=Briefing.Status.READY)
+        .defer("html")
+        .order_by("-rendered_at", "-id")
+        .first()
+    )
 
 
 def incident_briefing(incident: Incident) -> Briefing:

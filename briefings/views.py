@@ -35,7 +35,15 @@ def incident_briefing(request, public_id):
         raise Http404("No published incident has this identifier.") from None
     briefing = services.incident_briefing(incident)
     if not briefing.is_ready:
-        return render(request, "briefings/briefing_failed.html", {"briefing": briefing}, status=503)
+        # The current content failed to render (e.g. media disk full): the last
+        # good PDF is better than nothing, and says when it was made.
+        previous = services.latest_ready_briefing(incident)
+        if previous is None:
+            return render(request, "briefings/briefing_failed.html", {"briefing": briefing}, status=503)
+        response = _pdf_response(previous, f"{incident.public_id}.pdf")
+        response["Warning"] = '110 - "Response is stale: the current briefing could not be rendered"'
+        response["X-Briefing-Rendered-At"] = previous.rendered_at.isoformat()
+        return response
     return _pdf_response(briefing, f"{incident.public_id}.pdf")
 
 
