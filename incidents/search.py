@@ -5,6 +5,8 @@ and GIN-indexed, and refreshed when an incident or its evidence changes, so
 searching never computes it per request.
 """
 
+import re
+
 from django.db import connection
 
 REFRESH_SQL = """
@@ -43,6 +45,14 @@ def trigram_available() -> bool:
             _trigram_by_database[name] = cursor.fetchone() is not None
     return _trigram_by_database[name]
 TRIGRAM_WEIGHT = 0.5
+# Web-search operators: a quoted phrase, OR, or a word excluded with a minus.
+_OPERATORS = re.compile(r'"|(^|\s)-\S|\sOR\s')
+
+
+def uses_search_operators(text: str) -> bool:
+    """Whether `text` asks for a phrase, an alternative or an exclusion;
+    fuzzy name matching would then add results the reader ruled out."""
+    return bool(_OPERATORS.search(text))
 
 
 def normalise_query(text: str) -> str:
@@ -68,7 +78,7 @@ def search_incidents(queryset, text: str):
     if not text:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
     query = SearchQuery(text, config="english", search_type="websearch")
-    if not trigram_available():
+    if not trigram_available() or uses_search_operators(text):
         return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
     name_matches = Q(
         pk__in=IncidentOrganisation.objects.filter(organisation__name__trigram_similar=text).values("incident_id")
