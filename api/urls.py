@@ -8,6 +8,7 @@ from rest_framework import routers
 
 from . import docs, feeds, views
 from .briefings import BriefingViewSet
+from .reproductions import HarnessViewSet, RunViewSet
 
 app_name = "api"
 
@@ -27,6 +28,8 @@ router.register("organisations", views.OrganisationViewSet, basename="organisati
 router.register("systems", views.AISystemViewSet, basename="aisystem")
 router.register("taxonomy", views.TaxonomyTermViewSet, basename="taxonomyterm")
 router.register("briefings", BriefingViewSet, basename="briefing")
+router.register("harnesses", HarnessViewSet, basename="harness")
+router.register("runs", RunViewSet, basename="run")
 
 urlpatterns = [
     path("v1/feeds/incidents.atom", feeds.IncidentUpdatesFeed(), name="feed-incidents"),

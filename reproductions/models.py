@@ -252,6 +252,9 @@ class ReproductionRun(models.Model):
     )
     reference = models.JSONField(default=dict, blank=True, help_text="The harness and model pins at trigger time.")
     samples_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker started this run (more than one after a worker was lost)."
+    )
     samples_total = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -41,7 +41,9 @@ def to_metric_units(score: ExtractedScore, mapping: HarnessMetric) -> MeasuredVa
             raise RunFailed(f"The log does not say how many samples the score {mapping} is over.")
         scale = 100.0 if unit == Metric.Unit.PERCENT else 1.0
         lower, upper = wilson_interval(round(score.value * score.sample_size), score.sample_size)
-        return MeasuredValue(score.value * scale, lower * scale, upper * scale, score.sample_size)
+        value = score.value * scale
+        # The interval is of the rounded count; keep the logged value inside it.
+        return MeasuredValue(value, min(lower * scale, value), max(upper * scale, value), score.sample_size)
     if score.stderr:
         spread = Z_95 * score.stderr
         return MeasuredValue(score.value, score.value - spread, score.value + spread, score.sample_size)

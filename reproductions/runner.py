@@ -24,6 +24,7 @@ from django.utils import timezone
 from .devices import Device, resolve_dtype, select_device, stack_versions, worker_host
 from .errors import RunFailed, RunRefused
 from .models import EvalModel, ReproductionRun
+from .locks import run_lock
 from .weights import file_sha256, verify_weights
 
 logger = logging.getLogger(__name__)
@@ -48,47 +49,74 @@ class EvalPlan:
 
 
 def execute_run(run_id: int, on_progress: ProgressCallback | None = None) -> ReproductionRun:
-    """Run one reproduction to its end. Safe to call twice: a run that is
-    no longer queued is left alone, and one found *running* (its worker died
-    and the broker redelivered the task) is ended as failed."""
+    """Run one reproduction to its end. Safe to call twice, and safe when
+    the broker delivers the task again:
+
+    - a run that has ended (succeeded, failed, cancelled) is left alone, so
+      nothing is ever recorded twice;
+    - a run another live worker is executing (it holds the run's lock) is
+      left to that worker;
+    - a run found *running* whose worker is gone (killed, out of memory:
+      its lock was released with its database session) is started again,
+      up to AIKB_REPRODUCTION_MAX_ATTEMPTS times, then ended as failed."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    run = start_run(run_id)
-    if run is not None:
-        try:
-            _execute(run, on_progress)
-        except RunFailed as error:
-            fail_run(run, str(error))
-        except MemoryError:
-            fail_run(run, "The worker ran out of memory; lower the harness's batch size or use a larger machine.")
-        except Exception as error:  # noqa: BLE001 - every failure must end the run with its reason
-            if _is_out_of_memory(error):
-                fail_run(run, _out_of_memory_message(run))
-            elif type(error).__name__ == "SoftTimeLimitExceeded":
-                fail_run(run, f"The run passed the worker's time limit ({settings.AIKB_REPRODUCTION_TIME_LIMIT} s).")
-            else:
-                logger.exception("Reproduction run %s failed", run_id)
-                fail_run(run, f"Unexpected error on the worker: {type(error).__name__}: {error}")
+    with run_lock(run_id, wait_seconds=_setting("AIKB_RUN_LOCK_WAIT", 15)) as owned:
+        if not owned:
+            logger.warning("Reproduction run %s is being executed by another worker; leaving it to that one.", run_id)
+            return ReproductionRun.objects.get(pk=run_id)
+        run = start_run(run_id)
+        if run is not None:
+            _execute_guarded(run, on_progress)
     return ReproductionRun.objects.get(pk=run_id)
+
+
+def _execute_guarded(run: ReproductionRun, on_progress: ProgressCallback | None) -> None:
+    """_execute, with every way it can fail turned into a failed run with its reason."""
+    try:
+        _execute(run, on_progress)
+    except RunFailed as error:
+        fail_run(run, str(error))
+    except MemoryError:
+        fail_run(run, "The worker ran out of memory; lower the harness's batch size or use a larger machine.")
+    except Exception as error:  # noqa: BLE001 - every failure must end the run with its reason
+        if _is_out_of_memory(error):
+            fail_run(run, _out_of_memory_message(run))
+        elif type(error).__name__ == "SoftTimeLimitExceeded":
+            fail_run(run, f"The run passed the worker's time limit ({settings.AIKB_REPRODUCTION_TIME_LIMIT} s).")
+        else:
+            logger.exception("Reproduction run %s failed", run.pk)
+            fail_run(run, f"Unexpected error on the worker: {type(error).__name__}: {error}")
 
 
 @transaction.atomic
 def start_run(run_id: int) -> ReproductionRun | None:
-    """Move a queued run to running and return it; None when there is
-    nothing to do."""
+    """Move a queued run (or a running one whose worker was lost; the
+    caller holds the run's lock) to running and return it; None when there
+    is nothing to do."""
     run = ReproductionRun.objects.select_for_update().get(pk=run_id)
+    max_attempts = max(1, _setting("AIKB_REPRODUCTION_MAX_ATTEMPTS", 2))
     if run.status == ReproductionRun.Status.RUNNING:
-        run.status = ReproductionRun.Status.FAILED
-        run.error = (
-            "The worker stopped in the middle of this run (killed, out of memory, or past its hard time limit) "
-            "and the task was delivered again; it is not retried automatically."
-        )
-        run.finished_at = timezone.now()
-        run.save()
+        lost = max(run.attempts, 1)
+        if lost >= max_attempts:
+            run.status = ReproductionRun.Status.FAILED
+            run.error = (
+                f"The worker stopped in the middle of this run {lost} time(s) (killed, out of memory, or past its "
+                f"hard time limit); it is not started again after {max_attempts} attempt(s)."
+            )
+            run.finished_at = timezone.now()
+            run.save()
+            return None
+        logger.warning("Reproduction run %s lost its worker; starting attempt %s.", run_id, lost + 1)
+        run.attempts = lost + 1
+    elif run.status != ReproductionRun.Status.QUEUED:
         return None
-    if run.status != ReproductionRun.Status.QUEUED:
-        return None
+    else:
+        run.started_at = timezone.now()
+        run.attempts += 1
     run.status = ReproductionRun.Status.RUNNING
-    run.started_at = timezone.now()
+    # A restarted run counts its samples from zero; nothing of the lost
+    # attempt was recorded (results are written in one transaction).
+    run.samples_done = 0
     run.worker_host = worker_host()
     run.save()
     return run
@@ -317,6 +345,10 @@ def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallba
     if not logs[0].location or not Path(logs[0].location).is_file():
         raise RunFailed("Inspect did not write its log file.")
     return logs[0]
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
 
 
 def _token_usage(log) -> tuple[int | None, int | None, int | None]:

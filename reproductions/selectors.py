@@ -2,19 +2,22 @@
 
 from .models import ReproductionRun, Verdict
 
+RECENT_RUNS = 20
+
 
 def reproductions_for_incident(incident) -> dict:
-    """Runs and verdicts about an incident's claims, newest first, in a fixed
-    number of queries."""
+    """Verdicts about an incident's claims (the history, newest first), and
+    the recent runs of harnesses that test them, running ones included so
+    their progress shows; in a fixed number of queries."""
     verdicts = list(
         Verdict.objects.filter(claim__incident=incident)
         .select_related("run__harness", "claim")
-        .order_by("-created")
+        .order_by("-created", "-id")
     )
     runs = list(
-        ReproductionRun.objects.filter(verdicts__claim__incident=incident)
-        .select_related("harness")
+        ReproductionRun.objects.filter(harness__metric_links__claim__incident=incident)
+        .select_related("harness", "model")
         .distinct()
-        .order_by("-created")
+        .order_by("-created", "-id")[:RECENT_RUNS]
     )
     return {"verdicts": verdicts, "runs": runs}

@@ -41,6 +41,10 @@ def load_task(spec: str, task_args: dict):
         if "not found" in message.lower():
             raise RunRefused(f"Unknown task {spec!r}: {message}") from error
         raise RunRefused(f"The task {spec!r} could not be loaded: {type(error).__name__}: {message}") from error
+    if not tasks:
+        raise RunRefused(
+            f"Unknown task {spec!r}: Inspect finds no such task (is its package installed on the worker?)."
+        )
     if len(tasks) != 1:
         raise RunRefused(f"{spec!r} names {len(tasks)} tasks; name exactly one (path.py@task).")
     function = registry_lookup("task", tasks[0].name)

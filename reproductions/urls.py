@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("runs/<int:pk>/", views.run_detail, name="reproduction-run-detail"),
+]

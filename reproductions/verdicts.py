@@ -17,7 +17,9 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
     denominator = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Rounding leaves e.g. 5e-17 instead of 0 at 0 of n; the bounds must
+    # contain the rate exactly (a measurement's lower <= value is enforced).
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 @dataclass(frozen=True)
