@@ -85,9 +85,13 @@ class ApiViewMixin:
             request._request.GET = params
 
     def get_renderers(self):
+        """CSV on every list (even where a viewset names only JSON), never on items."""
         renderers = list(super().get_renderers())
+        has_csv = any(isinstance(r, CSVRenderer) for r in renderers)
         if getattr(self, "action", None) != "list":
             renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
+        elif not has_csv:
+            renderers.append(CSVRenderer())
         return renderers
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -146,6 +150,9 @@ class WriteMixin:
             serializer.save()
 
     def _reread(self, instance):
+        # The writer sees what they wrote even where they may not read it
+        # otherwise (a draft incident, by a user who may add but not change).
+        self.after_write = True
         fresh = self.get_queryset().get(pk=instance.pk)
         return self.get_serializer(self.prepare_item(fresh))
 
@@ -166,6 +173,13 @@ class WriteMixin:
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
         return Response(self._reread(serializer.instance).data)
+
+
+def _visible(view):
+    """The incidents this request may read (all of them to re-read a write)."""
+    if getattr(view, "after_write", False):
+        return Incident.objects.all()
+    return visible_incidents(view.request.user)
 
 
 class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -234,7 +248,7 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         return s.IncidentSerializer if self.action == "list" else s.IncidentDetailSerializer
 
     def get_queryset(self):
-        queryset = visible_incidents(self.request.user).annotate(has_reproduction=has_reproduction_q())
+        queryset = _visible(self).annotate(has_reproduction=has_reproduction_q())
         queryset = queryset.prefetch_related(
             Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
             Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system")),
@@ -303,7 +317,7 @@ class ClaimViewSet(ReadWriteViewSet):
     csv_columns = [name for name, _ in CSV_COLUMNS["claims"]]
 
     def get_queryset(self):
-        return Claim.objects.filter(incident__in=visible_incidents(self.request.user)).select_related("incident")
+        return Claim.objects.filter(incident__in=_visible(self)).select_related("incident")
 
 
 @extend_schema_view(
@@ -321,7 +335,7 @@ class EvidenceViewSet(ReadWriteViewSet):
     csv_columns = [name for name, _ in CSV_COLUMNS["evidence"]]
 
     def get_queryset(self):
-        return Evidence.objects.filter(incident__in=visible_incidents(self.request.user)).select_related("incident")
+        return Evidence.objects.filter(incident__in=_visible(self)).select_related("incident")
 
 
 @extend_schema_view(
@@ -339,7 +353,7 @@ class MeasurementViewSet(ReadWriteViewSet):
     csv_columns = [name for name, _ in CSV_COLUMNS["measurements"]]
 
     def get_queryset(self):
-        return Measurement.objects.filter(incident__in=visible_incidents(self.request.user)).select_related(
+        return Measurement.objects.filter(incident__in=_visible(self)).select_related(
             "incident", "metric", "system"
         )
 

@@ -29,7 +29,7 @@ def client():
 @pytest.fixture
 def make_user(django_user_model):
     def make(username="reader", perms=(), groups=()):
-        user = django_user_model.objects.create_user(username=username, password="not-used-here-123")
+        user = django_user_model.objects.create_user(username=username)  # no password: hashing is slow
         for codename in perms:
             user.user_permissions.add(Permission.objects.get(codename=codename, content_type__app_label="incidents"))
         for name in groups:
@@ -51,3 +51,30 @@ def editor_token(make_user):
 def editor(client, editor_token):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {editor_token}")
     return client
+
+
+@pytest.fixture
+def rich_incident():
+    """A published incident with one of everything linked to it: organisation,
+    AI system, taxonomy term, claim, source, evidence and a published figure."""
+    from tests.factories import (
+        ClaimFactory,
+        EvidenceFactory,
+        IncidentFactory,
+        IncidentOrganisationFactory,
+        IncidentSystemFactory,
+        MeasurementFactory,
+        TaxonomyTermFactory,
+    )
+
+    def make(**fields):
+        incident = IncidentFactory(**fields)
+        IncidentOrganisationFactory(incident=incident)
+        system_link = IncidentSystemFactory(incident=incident)
+        incident.taxonomy.add(TaxonomyTermFactory())
+        claim = ClaimFactory(incident=incident)
+        evidence = EvidenceFactory(incident=incident, claim=claim)
+        MeasurementFactory(incident=incident, evidence=evidence, claim=claim, system=system_link.system)
+        return incident
+
+    return make

@@ -1,0 +1,101 @@
+"""Every resource has a stable address built on its public identifier, its
+created/updated times, and links that lead to the related items."""
+
+import pytest
+
+from incidents.models import Claim, Evidence, Measurement
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = ["incidents", "claims", "evidence", "sources", "metrics", "measurements", "organisations", "systems", "taxonomy"]
+
+
+def stable_address(resource, incident):
+    """The address each resource's item must have: public id, slug or id."""
+    claim = Claim.objects.get(incident=incident)
+    evidence = Evidence.objects.get(incident=incident)
+    measurement = Measurement.objects.get(incident=incident)
+    org = incident.organisations.get()
+    return {
+        "incidents": f"/api/v1/incidents/{incident.public_id}/",
+        "claims": f"/api/v1/claims/{claim.pk}/",
+        "evidence": f"/api/v1/evidence/{evidence.pk}/",
+        "sources": f"/api/v1/sources/{evidence.source_id}/",
+        "metrics": f"/api/v1/metrics/{measurement.metric.slug}/",
+        "measurements": f"/api/v1/measurements/{measurement.pk}/",
+        "organisations": f"/api/v1/organisations/{org.slug}/",
+        "systems": f"/api/v1/systems/{measurement.system.slug}/",
+        "taxonomy": f"/api/v1/taxonomy/{incident.taxonomy.get().slug}/",
+    }[resource]
+
+
+def test_the_root_lists_every_resource(client):
+    body = client.get("/api/v1/").json()
+    for resource in RESOURCES:
+        assert body[resource] == f"http://testserver/api/v1/{resource}/"
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_each_item_lives_at_its_stable_address_with_times(client, rich_incident, resource):
+    incident = rich_incident()
+    address = stable_address(resource, incident)
+
+    response = client.get(address)
+
+    assert response.status_code == 200, response.content
+    item = response.json()
+    assert item["url"] == f"http://testserver{address}"
+    assert item["created"] and item["updated"]
+    listed = client.get(f"/api/v1/{resource}/").json()["results"]
+    assert f"http://testserver{address}" in [row["url"] for row in listed]
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_every_link_in_an_item_resolves(client, rich_incident, resource):
+    incident = rich_incident()
+    item = client.get(stable_address(resource, incident)).json()
+
+    links = []
+
+    def collect(value, key=""):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                collect(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                collect(v, key)
+        elif isinstance(value, str) and value.startswith("http://testserver/api/") and key.endswith("url"):
+            links.append(value)
+
+    collect(item)
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_item_links_are_canonical_whatever_the_format_asked(client, rich_incident):
+    incident = rich_incident()
+    rows = client.get("/api/v1/incidents/?format=csv").content.decode()
+    assert f"http://testserver/api/v1/incidents/{incident.public_id}/," in rows
+    assert "?format" not in rows.splitlines()[1]
+
+
+def test_claims_evidence_and_measurements_name_their_incident_by_public_id(client, rich_incident):
+    incident = rich_incident()
+    for resource in ("claims", "evidence", "measurements"):
+        item = client.get(f"/api/v1/{resource}/").json()["results"][0]
+        assert item["incident"] == incident.public_id
+
+
+def test_source_detail_lists_the_incidents_that_quote_it(client, rich_incident):
+    incident = rich_incident()
+    source = Evidence.objects.get(incident=incident).source
+    item = client.get(f"/api/v1/sources/{source.pk}/").json()
+    assert [i["public_id"] for i in item["incidents"]] == [incident.public_id]
+
+
+def test_a_slug_that_does_not_exist_is_404(client):
+    for resource in ("metrics", "organisations", "systems", "taxonomy"):
+        response = client.get(f"/api/v1/{resource}/no-such-thing/")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
