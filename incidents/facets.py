@@ -241,7 +241,8 @@ class FacetSelection:
 
     facets: list
     selected: dict  # param -> cleaned values
-    ignored: list  # (param, raw value) pairs that were not understood
+    ignored: list  # (param, raw value) pairs that were not understood (the first few per facet)
+    ignored_count: int = 0  # how many raw values were dropped in all
 
     def q(self, except_param=None) -> Q:
         q = Q()
@@ -264,17 +265,17 @@ def parse_facets(params) -> FacetSelection:
     """Clean the facet parameters of a QueryDict; unknown or malformed
     values are dropped and reported in `ignored`, never an error."""
     facets = build_facets()
-    selected, ignored = {}, []
+    selected, ignored, ignored_count = {}, [], 0
     for facet in facets:
         raw = [v for v in params.getlist(facet.param) if v != ""]
         cleaned = facet.clean(raw)
         if cleaned:
             selected[facet.param] = cleaned
         kept = {str(v) for v in cleaned}
-        ignored += [(facet.param, value) for value in raw[:MAX_VALUES_PER_FACET] if value not in kept]
-        if len(raw) > MAX_VALUES_PER_FACET:
-            ignored.append((facet.param, f"{len(raw) - MAX_VALUES_PER_FACET} more"))
-    return FacetSelection(facets, selected, ignored)
+        dropped = [(facet.param, value) for value in raw[:MAX_VALUES_PER_FACET] if value not in kept]
+        ignored += dropped
+        ignored_count += len(dropped) + max(len(raw) - MAX_VALUES_PER_FACET, 0)
+    return FacetSelection(facets, selected, ignored, ignored_count)
 
 
 def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:

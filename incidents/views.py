@@ -41,8 +41,11 @@ def incident_list(request):
     form = IncidentSearchForm(request.GET)
     text, sort, notices = form.search_params()
     selection = parse_facets(request.GET)
-    if selection.ignored:
-        values = ", ".join(f"{param}={value[:40]}" for param, value in selection.ignored[:5])
+    if selection.ignored_count:
+        shown = selection.ignored[:5]
+        values = ", ".join(f"{param}={value[:40]}" for param, value in shown)
+        more = selection.ignored_count - len(shown)
+        values += f" and {more} more" if more else ""
         notices.append(f"Some filters were not recognised and were ignored: {values}.")
     search = selectors.search_incident_list(text, sort, selection, request.GET.get("page"))
     params = request.GET.copy()
