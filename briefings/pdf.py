@@ -28,6 +28,9 @@ PDF_VARIANT = "pdf/ua-1"
 
 _font_config = FontConfiguration()
 _image_cache: dict = {}
+# The image cache is keyed by URL and lives as long as the worker process:
+# bound it, so a long-lived worker does not grow without limit.
+IMAGE_CACHE_MAX_ENTRIES = 200
 # WeasyPrint's font configuration and caches are not meant for concurrent use.
 _render_lock = threading.Lock()
 
@@ -65,6 +68,8 @@ def html_to_pdf(html: str, fetcher: ProjectFilesFetcher | None = None) -> bytes:
     fetcher = fetcher or ProjectFilesFetcher()
     base_url = stylesheet_path().parent.as_uri() + "/"
     with _render_lock:
+        if len(_image_cache) > IMAGE_CACHE_MAX_ENTRIES:
+            _image_cache.clear()
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         return document.write_pdf(
             stylesheets=[_stylesheet()],
