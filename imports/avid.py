@@ -137,7 +137,8 @@ class AvidImporter(Importer):
         title = _text(problem.get("description"))
         if not title:
             raise ImportItemError("missing required field problemtype.description.value (the report's title)")
-        classof = problem.get("classof")
+        # A few published reports leave the class empty: AVID's own "Undefined".
+        classof = problem.get("classof") or "Undefined"
         if classof not in KIND_BY_CLASS:
             raise ImportItemError(
                 f"unknown problemtype.classof {classof!r}; expected one of {', '.join(sorted(KIND_BY_CLASS))}"
