@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from reproductions.models import EvalModel, Harness, HarnessMetric, ReproductionRun, Verdict
 from reproductions.services import RunAlreadyActive, cancel_run, trigger_run
 
+from .errors import error_response
 from .views import ApiViewMixin
 
 
@@ -189,5 +190,5 @@ class RunViewSet(RunFilterMixin, ApiViewMixin, mixins.CreateModelMixin, viewsets
             raise exceptions.PermissionDenied("Cancelling a run needs the reproductions.change_reproductionrun permission.")
         run = self.get_object()
         if not cancel_run(run):
-            return Response({"detail": f"Run {run.pk} had already ended ({run.status})."}, status=status.HTTP_409_CONFLICT)
+            return error_response(status.HTTP_409_CONFLICT, "conflict", f"Run {run.pk} had already ended ({run.status}).")
         return Response(RunSerializer(self.get_queryset().get(pk=run.pk), context=self.get_serializer_context()).data)
