@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from incidents.health import healthz
 
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,118 @@
+"""PostgreSQL restarted under a running web server: during the outage pages
+and API calls fail cleanly (503 with Retry-After, a message, never a 500),
+and within 5 s of the database's return they succeed again, without
+restarting the web server.
+
+The test runs its own PostgreSQL (the pgserver wheel, on a Unix socket in a
+temporary folder) so that stopping it disturbs nothing else."""
+
+import atexit
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_stack import BASE_DIR, fetch, free_port
+
+RECOVERY_LIMIT_SECONDS = 5
+
+pytestmark = pytest.mark.integration
+
+
+def first_curated_incident_id() -> str:
+    records = yaml.safe_load((BASE_DIR / "fixtures" / "curated.yaml").read_text())
+    return next(r["fields"]["public_id"] for r in records if r["model"] == "incidents.incident")
+
+
+@pytest.fixture
+def private_postgres(tmp_path_factory):
+    import pgserver
+
+    # A short path: the socket lives in the data folder and Unix socket paths are limited to 107 bytes.
+    data_dir = Path(tmp_path_factory.mktemp("pg", numbered=True))
+    server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        atexit.unregister(server._cleanup)  # already stopped; its exit hook would log to closed streams
+
+
+def stop_postgres(server) -> None:
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user, timeout=30)
+
+
+def start_postgres(server) -> None:
+    server.ensure_postgres_running()
+
+
+@pytest.fixture
+def web_server(private_postgres, tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": private_postgres.get_uri(),
+        "AIKB_VAR_DIR": str(tmp_path / "var"),
+        "CELERY_BROKER_URL": "filesystem://",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True)
+    subprocess.run([*manage, "load_curated", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True)
+    port = free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--timeout", "30"],
+        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                fetch(f"{base}/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        web.terminate()
+        try:
+            web.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.wait()
+
+
+def test_requests_fail_cleanly_during_a_database_restart_and_recover_within_5s(private_postgres, web_server):
+    incident_page = f"{web_server}/incidents/{first_curated_incident_id()}/"
+    api_list = f"{web_server}/api/v1/incidents/"
+    assert fetch(incident_page)[0] == 200
+    assert fetch(api_list)[0] == 200
+
+    stop_postgres(private_postgres)
+    status, body = fetch(incident_page)
+    assert status == 503, body[:500]
+    assert "temporarily unavailable" in body
+    status, body = fetch(api_list)
+    assert status == 503, body[:500]
+    assert json.loads(body)["code"] == "database_unavailable"
+    status, body = fetch(f"{web_server}/healthz")
+    assert status == 503 and "database unreachable" in body
+
+    start_postgres(private_postgres)
+    back_at = time.monotonic()
+    statuses = []
+    while time.monotonic() - back_at < RECOVERY_LIMIT_SECONDS:
+        statuses.append(fetch(incident_page)[0])
+        if statuses[-1] == 200:
+            break
+        time.sleep(0.25)
+    assert statuses[-1] == 200, statuses
+    assert fetch(api_list)[0] == 200
+    assert all(status in (200, 503) for status in statuses), statuses
