@@ -64,3 +64,10 @@ def with_docs_policy(view):
         return response
 
     return wrapped
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: the API's own 404 shape, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"status": 404, "code": "not_found", "detail": "Not found.", "errors": {}}, status=404)

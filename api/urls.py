@@ -2,7 +2,7 @@
 
 Other apps register their viewsets on `router` (one line each)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
@@ -41,4 +41,5 @@ urlpatterns = [
     path("docs/", docs.with_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", docs.with_docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("docs/getting-started/", docs.getting_started, name="getting-started"),
+    re_path(r"^", docs.not_found),  # last: a JSON 404 for any other /api/ address
 ]

@@ -1,0 +1,82 @@
+"""Guessing credentials is slowed: failed API tokens and failed admin logins
+from one address (or for one admin username) get 429 + Retry-After."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from api.tokens import issue_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def few_failures(settings):
+    settings.AUTH_FAILURE_LIMIT = 3
+    settings.AUTH_FAILURE_WINDOW_SECONDS = 600
+
+
+def test_guessing_tokens_is_slowed_then_even_a_right_token_waits(few_failures, make_user):
+    _, good = issue_token(make_user("reader"), "t")
+    client = APIClient(REMOTE_ADDR="10.1.1.1")
+    guesses = [client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Bearer aikb_0000_guess{i}").status_code for i in range(5)]
+    assert guesses == [401, 401, 401, 429, 429]
+    blocked = client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Bearer {good}")
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked["Retry-After"]) <= 600
+    # Another address, and the anonymous reader, are not affected.
+    assert APIClient(REMOTE_ADDR="10.1.1.2").get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Bearer {good}").status_code == 200
+    assert client.get("/api/v1/incidents/").status_code == 200
+
+
+def test_good_tokens_are_never_counted(few_failures, make_user):
+    _, good = issue_token(make_user("reader"), "t")
+    client = APIClient(REMOTE_ADDR="10.1.1.3")
+    assert {client.get("/api/v1/", HTTP_AUTHORIZATION=f"Bearer {good}").status_code for _ in range(6)} == {200}
+
+
+def test_the_window_expires(few_failures, make_user, monkeypatch):
+    import api.credential_throttle as throttle
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(throttle.time, "time", lambda: now[0])
+    _, good = issue_token(make_user("reader"), "t")
+    client = APIClient(REMOTE_ADDR="10.1.1.4")
+    for _ in range(3):
+        client.get("/api/v1/", HTTP_AUTHORIZATION="Bearer wrong_wrong_wrong")
+    assert client.get("/api/v1/", HTTP_AUTHORIZATION=f"Bearer {good}").status_code == 429
+    now[0] += 601
+    assert client.get("/api/v1/", HTTP_AUTHORIZATION=f"Bearer {good}").status_code == 200
+
+
+@pytest.fixture
+def admin_user(django_user_model, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return django_user_model.objects.create_superuser("editor-in-chief", password="the-right-password-42")
+
+
+def login(client, username, password):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+
+
+def test_admin_login_brute_force_is_slowed(few_failures, admin_user):
+    client = Client(REMOTE_ADDR="10.2.2.1")
+    codes = [login(client, "editor-in-chief", f"guess-{i}").status_code for i in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    blocked = login(client, "editor-in-chief", "the-right-password-42")
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_login_guesses_spread_over_addresses_are_slowed_per_username(few_failures, admin_user):
+    for i in range(3):
+        assert login(Client(REMOTE_ADDR=f"10.3.3.{i}"), "editor-in-chief", "nope").status_code == 200
+    assert login(Client(REMOTE_ADDR="10.3.3.99"), "Editor-In-Chief", "nope").status_code == 429
+
+
+def test_admin_login_still_works_below_the_limit(few_failures, admin_user):
+    client = Client(REMOTE_ADDR="10.4.4.1")
+    assert login(client, "editor-in-chief", "wrong").status_code == 200
+    response = login(client, "editor-in-chief", "the-right-password-42")
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
