@@ -10,7 +10,7 @@ import datetime
 import django_filters as filters
 from django import forms
 from django_filters.widgets import QueryArrayWidget
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.drainage import set_override
 from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
@@ -57,14 +57,27 @@ class MultipleYearField(forms.Field):
         return years
 
 
-@extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": YEAR_RANGE[0], "maximum": YEAR_RANGE[1]}})
-class YearFilter(filters.Filter):
+class DescribedSchemaMixin:
+    """Gives a filter an explicit OpenAPI schema that keeps its help_text
+    (drf-spectacular drops the description of a class-level override)."""
+
+    openapi_schema: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        help_text = self.extra.get("help_text")
+        set_override(self, "field", {**self.openapi_schema, **({"description": help_text} if help_text else {})})
+
+
+class YearFilter(DescribedSchemaMixin, filters.Filter):
     field_class = MultipleYearField
+    openapi_schema = {"type": "array", "items": {"type": "integer", "minimum": YEAR_RANGE[0], "maximum": YEAR_RANGE[1]}}
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}})
-class SlugsFilter(filters.ModelMultipleChoiceFilter):
+class SlugsFilter(DescribedSchemaMixin, filters.ModelMultipleChoiceFilter):
     """Several slugs of one kind; each must exist (else 400)."""
+
+    openapi_schema = {"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
@@ -153,9 +166,8 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
         return queryset.filter(has_reproduction_q() if value == "true" else ~has_reproduction_q())
 
 
-@extend_schema_field({"type": "string", "pattern": r"^AIKB-\d{4}-\d{4,}$"})
-class IncidentChoiceFilter(filters.ModelChoiceFilter):
-    pass
+class IncidentChoiceFilter(DescribedSchemaMixin, filters.ModelChoiceFilter):
+    openapi_schema = {"type": "string", "pattern": r"^AIKB-\d{4}-\d{4,}$"}
 
 
 def _incident_choice(help_text):

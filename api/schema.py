@@ -73,3 +73,30 @@ def close_request_bodies(result, generator, request, public):
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
     return result
+
+
+PATH_PARAMETER_TEXT = {
+    "public_id": "Permanent identifier of the incident, e.g. AIKB-2025-0001.",
+    "slug": "Stable identifier (slug) of the item.",
+    "id": "Id of the item.",
+}
+FORMAT_TEXT = (
+    "Response format instead of the Accept header: json (default); csv on lists; "
+    "bibtex and csl-json on incidents and sources."
+)
+
+
+def describe_parameters(result, generator, request, public):
+    """Postprocessing hook: path parameters and `format` get a description."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("description"):
+                    continue
+                if parameter["in"] == "path":
+                    parameter["description"] = PATH_PARAMETER_TEXT.get(parameter["name"], "Identifier of the item.")
+                elif parameter["name"] == "format":
+                    parameter["description"] = FORMAT_TEXT
+    return result

@@ -39,7 +39,7 @@ urlpatterns = [
     # Swagger UI's start-up script is served as a file of its own (split
     # view), so the page needs no inline script.
     path("docs/", docs.with_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
-    path("redoc/", docs.with_docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    path("redoc/", docs.with_docs_policy(SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")), name="redoc"),
     path("docs/getting-started/", docs.getting_started, name="getting-started"),
     re_path(r"^", docs.not_found),  # last: a JSON 404 for any other /api/ address
 ]
