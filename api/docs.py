@@ -1,7 +1,7 @@
 """The "Getting started for journalists" page."""
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.shortcuts import render
 
 from incidents.models import Claim
@@ -15,7 +15,9 @@ def getting_started(request):
     base = request.build_absolute_uri("/").rstrip("/")
     rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
     # Examples name a real incident and claim, so they run as written.
-    incident = public_incidents().order_by(F("reported_on").desc(nulls_last=True), "-id").only("pk", "public_id").first()
+    # (the newest incident with a claim, so the claim examples have one).
+    incidents = public_incidents().order_by(F("reported_on").desc(nulls_last=True), "-id").only("pk", "public_id")
+    incident = incidents.filter(Exists(Claim.objects.filter(incident=OuterRef("pk")))).first() or incidents.first()
     claim = Claim.objects.filter(incident=incident).order_by("position", "id").only("pk").first() if incident else None
     return render(
         request,
