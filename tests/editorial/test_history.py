@@ -98,3 +98,10 @@ def form_data(response):
                 data[form.add_prefix(name)] = value
     return data
 
+
+
+def test_incident_page_links_to_its_history_and_to_submit_evidence(client):
+    incident = IncidentFactory()
+    page = client.get(f"/incidents/{incident.public_id}/")
+    assert f'href="/incidents/{incident.public_id}/history/"'.encode() in page.content
+    assert f'href="/submit/?incident={incident.public_id}"'.encode() in page.content
