@@ -8,7 +8,12 @@ from .models import Cadence
 
 class SubscriptionForm(forms.Form):
     email = forms.EmailField(
-        label="Email address", error_messages={"invalid": "Enter a valid email address, e.g. name@example.org."}
+        label="Email address",
+        max_length=254,  # the model's column; longer addresses must be a form error, not a database error
+        error_messages={
+            "invalid": "Enter a valid email address, e.g. name@example.org.",
+            "max_length": "Enter a valid email address of at most 254 characters.",
+        },
     )
     cadence = forms.ChoiceField(choices=Cadence.choices, initial=Cadence.WEEKLY, label="How often")
     taxonomy = forms.ModelChoiceField(

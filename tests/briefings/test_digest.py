@@ -1,0 +1,178 @@
+"""The digest of a period and filter: cover, contents with page numbers and
+bookmarks, new and updated incidents, claim status changes, verdicts,
+metric changes and the index of sources."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from briefings.digests import DigestFilter, build_digest, previous_period
+from briefings.models import Briefing, Cadence, Digest
+from incidents.models import ClaimStatusChange, Incident, Measurement
+from reproductions.models import Harness, ReproductionRun, Verdict
+from tests.factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    IncidentFactory,
+    MeasurementFactory,
+    MetricFactory,
+    OrganisationFactory,
+    IncidentOrganisationFactory,
+    SourceFactory,
+    TaxonomyTermFactory,
+)
+
+from .conftest import open_pdf, pdf_text, save_page_png
+
+START = datetime.date(2026, 11, 9)
+END = datetime.date(2026, 11, 16)
+INSIDE = datetime.datetime(2026, 11, 11, 12, tzinfo=datetime.timezone.utc)
+BEFORE = datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.timezone.utc)
+AFTER = datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.timezone.utc)
+
+
+def at(model, obj, **fields):
+    model.objects.filter(pk=obj.pk).update(**fields)
+
+
+@pytest.fixture
+def digest_data(db):
+    """One new, one updated and one untouched incident in the week of 9 November 2026."""
+    term = TaxonomyTermFactory(name="Deception", slug="deception")
+    lab = OrganisationFactory(name="Frontier Lab", slug="frontier-lab")
+    new = IncidentFactory(title="Model blackmailed an executive in a simulation", severity=Incident.Severity.SEVERE)
+    new.taxonomy.add(term)
+    IncidentOrganisationFactory(incident=new, organisation=lab)
+    new_claim = ClaimFactory(incident=new, statement="Models chose blackmail in 79-96% of runs.")
+    EvidenceFactory(incident=new, claim=new_claim, source=SourceFactory(title="Agentic Misalignment report"))
+    updated = IncidentFactory(title="Agent mined cryptocurrency during training", severity=Incident.Severity.LOW)
+    claim = ClaimFactory(incident=updated, statement="The agent opened a reverse SSH tunnel.")
+    EvidenceFactory(incident=updated, claim=claim, source=SourceFactory(title="Let It Flow paper"))
+    change = ClaimStatusChange.objects.create(claim=claim, from_status="unverified", to_status="supported", reason="Primary source found.")
+    run = ReproductionRun.objects.create(harness=Harness.objects.create(name="misalignment-harness", slug="mh"), status="succeeded")
+    verdict = Verdict.objects.create(run=run, claim=new_claim, outcome="consistent", reason="Re-run gave 90%.")
+    metric = MetricFactory(name="Blackmail rate")
+    old = MeasurementFactory(metric=metric, evidence__incident=new, value=79.0)
+    fresh = MeasurementFactory(metric=metric, evidence__incident=new, value=96.0, system=old.system)
+    untouched = IncidentFactory(title="Old incident nobody touched")
+
+    at(Incident, new, created=INSIDE, updated=INSIDE)
+    at(Incident, updated, created=BEFORE, updated=INSIDE)
+    at(Incident, untouched, created=BEFORE, updated=BEFORE)
+    at(ClaimStatusChange, change, changed_at=INSIDE)
+    at(Verdict, verdict, created=INSIDE)
+    at(Measurement, old, created=BEFORE)
+    at(Measurement, fresh, created=INSIDE)
+    return {"new": new, "updated": updated, "untouched": untouched, "term": term, "lab": lab}
+
+
+def outline_titles(reader):
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    return titles
+
+
+def test_weekly_digest_has_every_section_with_the_periods_changes(digest_data):
+    digest = build_digest(Cadence.WEEKLY, START, END, DigestFilter())
+    assert digest.incident_count == 2 and digest.change_count == 3
+    data = digest.briefing.file.read()
+    text = " ".join(pdf_text(data).split())
+    assert "Weekly AI incident digest" in text and "9 November 2026 to 15 November 2026" in text
+    assert "Model blackmailed an executive in a simulation" in text
+    assert "Agent mined cryptocurrency during training" in text
+    assert "Old incident nobody touched" not in text
+    assert "Unverified Supported Primary source found." in text
+    assert "Consistent misalignment-harness Re-run gave 90%." in text
+    assert "79% 96%" in text  # previous and new value of the metric
+    assert "Agentic Misalignment report" in text and "Let It Flow paper" in text
+
+
+def test_digest_contents_have_page_numbers_and_bookmarks(digest_data):
+    digest = build_digest(Cadence.WEEKLY, START, END, DigestFilter())
+    data = digest.briefing.file.read()
+    reader = open_pdf(data)
+    first, contents = reader.pages[0].extract_text(), reader.pages[1].extract_text()
+    assert "Weekly AI incident digest" in first
+    assert "Contents" in contents
+    pages = len(reader.pages)
+    for section in ("New incidents (1)", "Updated incidents (1)", "Metric changes (1)", "Index of sources ("):
+        line = next(line for line in contents.splitlines() if section in line)
+        number = int(line.rstrip(". ").split()[-1].lstrip("."))
+        assert 3 <= number <= pages
+    titles = outline_titles(reader)
+    for section in ("New incidents", "Updated incidents", "Claims whose status changed", "New reproduction verdicts", "Metric changes", "Index of sources"):
+        assert section in titles
+    metadata = reader.metadata
+    assert metadata.title.startswith("Weekly AI incident digest") and metadata.author == "AI Incident Knowledge Base"
+    assert "digest" in metadata.get("/Keywords")
+
+
+def test_digest_pages_render_to_png(digest_data):
+    digest = build_digest(Cadence.WEEKLY, START, END, DigestFilter())
+    path = Path(digest.briefing.file.path)
+    assert save_page_png(path, "digest-cover", page=1).read_bytes().startswith(b"\x89PNG")
+    assert save_page_png(path, "digest-contents", page=2).stat().st_size > 1000
+    assert save_page_png(path, "digest-body", page=3).stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "make_filter, expected",
+    [
+        (lambda d: DigestFilter(taxonomy=d["term"]), {"new"}),
+        (lambda d: DigestFilter(organisation=d["lab"]), {"new"}),
+        (lambda d: DigestFilter(min_severity=Incident.Severity.SEVERE), {"new"}),
+        (lambda d: DigestFilter(kind=Incident.Kind.INCIDENT), {"new", "updated"}),
+    ],
+)
+def test_filter_selects_the_incidents_of_the_digest(digest_data, make_filter, expected):
+    digest_filter = make_filter(digest_data)
+    digest = build_digest(Cadence.WEEKLY, START, END, digest_filter)
+    text = pdf_text(digest.briefing.file.read())
+    for key in ("new", "updated"):
+        assert (digest_data[key].title in text) == (key in expected)
+    assert digest.filter_key == digest_filter.key and digest.filter_label in text.replace("\n", " ")
+
+
+def test_period_without_changes_gives_no_digest(digest_data):
+    assert build_digest(Cadence.WEEKLY, datetime.date(2026, 1, 5), datetime.date(2026, 1, 12), DigestFilter()) is None
+    assert not Digest.objects.exists() and not Briefing.objects.exists()
+
+
+def test_same_period_and_filter_reuse_one_digest_and_pdf(digest_data):
+    first = build_digest(Cadence.WEEKLY, START, END, DigestFilter())
+    second = build_digest(Cadence.WEEKLY, START, END, DigestFilter())
+    assert first.pk == second.pk and first.briefing_id == second.briefing_id
+    assert Briefing.objects.filter(kind=Briefing.Kind.DIGEST).count() == 1
+
+
+@pytest.mark.parametrize(
+    "cadence, moment, expected",
+    [
+        (Cadence.DAILY, datetime.datetime(2026, 11, 23, 6, tzinfo=datetime.timezone.utc), (datetime.date(2026, 11, 22), datetime.date(2026, 11, 23))),
+        (Cadence.WEEKLY, datetime.datetime(2026, 11, 18, 6, tzinfo=datetime.timezone.utc), (START, END)),
+        (Cadence.MONTHLY, datetime.datetime(2026, 1, 1, 6, tzinfo=datetime.timezone.utc), (datetime.date(2025, 12, 1), datetime.date(2026, 1, 1))),
+    ],
+)
+def test_previous_period_is_the_last_complete_one(cadence, moment, expected):
+    assert previous_period(cadence, moment) == expected
+
+
+def test_digest_archive_lists_past_digests_with_their_pdf(client, digest_data, django_assert_max_num_queries):
+    digest = build_digest(Cadence.WEEKLY, START, END, DigestFilter())
+    with django_assert_max_num_queries(8):
+        page = client.get("/digests/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "9 Nov 2026 – 15 Nov 2026" in html
+    assert f'href="/briefings/{digest.briefing_id}.pdf"' in html
+    download = client.get(f"/briefings/{digest.briefing_id}.pdf")
+    assert b"".join(download.streaming_content) == digest.briefing.file.open("rb").read()
