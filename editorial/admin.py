@@ -18,6 +18,7 @@ class SubmissionAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "url", "citation", "description", "incident__public_id"]
     date_hierarchy = "submitted_at"
     autocomplete_fields = ["duplicate_of"]
+    list_select_related = ["incident"]
     readonly_fields = [
         "kind", "incident", "title", "url", "citation", "description", "file", "file_sha256", "contact_email",
         "state", "submitted_at", "decided_at", "decided_by", "source", "tracking_link",
