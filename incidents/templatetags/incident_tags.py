@@ -28,3 +28,23 @@ def subject(measurement):
 def slug_class(value):
     """A CSS class fragment from a choice value, e.g. "not-reproduced"."""
     return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in str(value).lower())
+
+
+WEB_SCHEMES = ("http", "https")
+
+
+@register.filter
+def web_url(value):
+    """The address if it is an http(s) URL, else "": an editor's typo or a
+    `javascript:`/`data:` address must never become a link."""
+    from urllib.parse import urlsplit
+
+    text = str(value or "").strip()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return ""
+    # Browsers drop tabs and newlines inside URLs, so "java\tscript:" is a scheme too.
+    if scheme not in WEB_SCHEMES or any(ch in text for ch in "\t\r\n\x00"):
+        return ""
+    return text
