@@ -6,6 +6,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from editorial.api import SubmissionViewSet
+
 from . import docs, feeds, views
 from .briefings import BriefingViewSet
 from .reproductions import HarnessViewSet, RunViewSet
@@ -30,6 +32,7 @@ router.register("taxonomy", views.TaxonomyTermViewSet, basename="taxonomyterm")
 router.register("briefings", BriefingViewSet, basename="briefing")
 router.register("harnesses", HarnessViewSet, basename="harness")
 router.register("runs", RunViewSet, basename="run")
+router.register("submissions", SubmissionViewSet, basename="submission")
 
 urlpatterns = [
     path("v1/feeds/incidents.atom", feeds.IncidentUpdatesFeed(), name="feed-incidents"),

@@ -178,3 +178,24 @@ def test_merged_incident_redirects_permanently_in_pages_and_api(client):
     assert api.status_code == 301 and survivor.public_id in api["Location"]
     history = client.get(f"/incidents/{duplicate.public_id}/history/")
     assert history.status_code == 301 and history["Location"] == f"/incidents/{survivor.public_id}/history/"
+
+
+def test_api_submission_and_tracking(client):
+    from rest_framework.test import APIClient
+
+    api = APIClient(REMOTE_ADDR="192.0.2.9")
+    response = api.post("/api/v1/submissions/", NEW_INCIDENT, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == "pending" and body["incident"] is None
+    assert response["Location"].endswith(f"/submit/track/{body['tracking_token']}/")
+    tracked = api.get(f"/api/v1/submissions/{body['tracking_token']}/")
+    assert tracked.status_code == 200 and tracked.json()["kind"] == "new-incident"
+    assert api.get("/api/v1/submissions/").status_code in (404, 405)  # no listing of others' submissions
+
+    bad = api.post("/api/v1/submissions/", {**NEW_INCIDENT, "url": "", "citation": ""}, format="json")
+    assert bad.status_code == 400
+    assert "url" in bad.json()["errors"]
+    spam = api.post("/api/v1/submissions/", {**NEW_INCIDENT, "website": "x"}, format="json")
+    assert spam.status_code == 400
+    assert Submission.objects.count() == 1
