@@ -1,11 +1,18 @@
 """Sending each due subscription its digest exactly once per period.
 
 `plan_deliveries` records one `DigestDelivery` per confirmed subscription and
-period (a unique row, so two beats firing create one). `deliver` claims the
-row with a single conditional UPDATE (pending or failed -> sending) before
-anything is sent: only one worker can win the claim, and a retry finds the
-row `sent` and stops. A failure before or during sending marks it `failed`
-with the reason, for the task to retry with backoff.
+period (a unique row, so two beats firing create one). `deliver` first renders
+the digest (idempotent: the PDF is cached by the hash of its content), then
+claims the row with a single conditional UPDATE (pending or failed -> sending)
+and only the winner of the claim sends; a retry or a second task finds the row
+`sent` and stops.
+
+A worker killed while rendering (the long part) leaves the row `pending`, so
+the redelivered task renders again and sends once. A worker killed in the
+instant between the claim and the end of the SMTP exchange leaves it
+`sending`: the email may or may not have left, so it is not sent again
+automatically (the admin shows it); the Message-ID is derived from the
+delivery, so a mail system that did get it can drop a copy.
 """
 
 import datetime
@@ -50,41 +57,71 @@ def plan_deliveries(cadence: str, moment: datetime.datetime | None = None) -> li
     )
 
 
+OPEN = [DigestDelivery.Status.PENDING, DigestDelivery.Status.FAILED]
+
+
+def _count_attempt(delivery_id: int) -> bool:
+    """Count this attempt if the delivery is still open (pending or failed)."""
+    return DigestDelivery.objects.filter(pk=delivery_id, status__in=OPEN).update(attempts=F("attempts") + 1) == 1
+
+
 def _claim(delivery_id: int) -> bool:
-    claimed = DigestDelivery.objects.filter(
-        pk=delivery_id, status__in=[DigestDelivery.Status.PENDING, DigestDelivery.Status.FAILED]
-    ).update(status=DigestDelivery.Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
+    """Take the right to send: exactly one caller wins."""
+    claimed = DigestDelivery.objects.filter(pk=delivery_id, status__in=OPEN).update(
+        status=DigestDelivery.Status.SENDING, claimed_at=timezone.now()
+    )
     return claimed == 1
 
 
-def _record(delivery_id: int, **fields) -> None:
-    DigestDelivery.objects.filter(pk=delivery_id).update(**fields)
+def _record(delivery_id: int, only_if=None, **fields) -> None:
+    rows = DigestDelivery.objects.filter(pk=delivery_id)
+    if only_if:
+        rows = rows.filter(status__in=only_if)
+    rows.update(**fields)
+
+
+def _status(delivery_id: int) -> str:
+    return DigestDelivery.objects.values_list("status", flat=True).get(pk=delivery_id)
+
+
+def _fail(delivery_id: int, error: Exception, only_if=None):
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    logger.warning("Digest delivery %s failed: %s", delivery_id, reason)
+    _record(delivery_id, only_if=only_if, status=DigestDelivery.Status.FAILED, last_error=reason)
+    return DeliveryFailed(reason)
 
 
 def deliver(delivery_id: int) -> str:
     """Send one delivery's digest unless it was already claimed or sent.
-    Returns the resulting status; raises DeliveryFailed (recorded) on errors."""
-    if not _claim(delivery_id):
-        return DigestDelivery.objects.values_list("status", flat=True).get(pk=delivery_id)
+    Returns the resulting status; raises DeliveryFailed (recorded on the row,
+    with the attempt counted) when rendering or sending fails."""
+    if not _count_attempt(delivery_id):
+        return _status(delivery_id)
     delivery = DigestDelivery.objects.select_related(
         "subscription__taxonomy", "subscription__organisation"
     ).get(pk=delivery_id)
     subscription = delivery.subscription
     if not subscription.is_active:
-        _record(delivery_id, status=DigestDelivery.Status.SKIPPED, last_error="The subscription is no longer active.")
-        return DigestDelivery.Status.SKIPPED
+        _record(delivery_id, only_if=OPEN, status=DigestDelivery.Status.SKIPPED,
+                last_error="The subscription is no longer active.")
+        return _status(delivery_id)
     try:
         digest = build_digest(
             subscription.cadence, delivery.period_start, delivery.period_end, DigestFilter.for_subscription(subscription)
         )
-        if digest is None:
-            _record(delivery_id, status=DigestDelivery.Status.SKIPPED, last_error="Nothing new in this period.")
-            return DigestDelivery.Status.SKIPPED
-        message = digest_message(subscription, digest)
+        if digest is not None:
+            message = digest_message(subscription, digest, message_key=f"delivery-{delivery_id}")
+    except Exception as error:
+        raise _fail(delivery_id, error, only_if=OPEN) from error
+    if digest is None:
+        _record(delivery_id, only_if=OPEN, status=DigestDelivery.Status.SKIPPED, last_error="Nothing new in this period.")
+        return _status(delivery_id)
+    if not _claim(delivery_id):
+        return _status(delivery_id)
+    try:
         message.send()
     except Exception as error:
-        logger.warning("Digest delivery %s failed: %s", delivery_id, error)
-        _record(delivery_id, status=DigestDelivery.Status.FAILED, last_error=f"{type(error).__name__}: {error}"[:2000])
-        raise DeliveryFailed(str(error)) from error
+        # Nothing was accepted by the mail server: the row is reopened for the retry.
+        raise _fail(delivery_id, error) from error
     _record(delivery_id, status=DigestDelivery.Status.SENT, sent_at=timezone.now(), digest=digest, last_error="")
     return DigestDelivery.Status.SENT

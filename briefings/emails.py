@@ -2,6 +2,8 @@
 (HTML summary, plain-text part, the PDF attached, and a signed one-click
 unsubscribe link in the body and in the List-Unsubscribe headers)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -43,8 +45,9 @@ def send_confirmation(subscription) -> None:
     _message("Confirm your AI incident digest subscription", "confirm_subscription", context, subscription.email).send()
 
 
-def digest_message(subscription, digest) -> EmailMultiAlternatives:
-    """The digest email for one subscriber, PDF attached."""
+def digest_message(subscription, digest, message_key: str = "") -> EmailMultiAlternatives:
+    """The digest email for one subscriber, PDF attached. `message_key`
+    (the delivery) fixes the Message-ID, so a resent copy has the same one."""
     link = unsubscribe_url(subscription)
     briefing = digest.briefing
     context = {
@@ -59,6 +62,9 @@ def digest_message(subscription, digest) -> EmailMultiAlternatives:
         # RFC 8058: mail clients may unsubscribe with one POST to the link.
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+    if message_key:
+        domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+        headers["Message-ID"] = f"<aikb-digest-{message_key}@{domain}>"
     message = _message(briefing.title, "digest", context, subscription.email, headers)
     with briefing.file.open("rb") as pdf:
         message.attach(f"aikb-digest-{digest.cadence}-{digest.period_start:%Y-%m-%d}.pdf", pdf.read(), "application/pdf")

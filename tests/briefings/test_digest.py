@@ -9,63 +9,9 @@ import pytest
 
 from briefings.digests import DigestFilter, build_digest, previous_period
 from briefings.models import Briefing, Cadence, Digest
-from incidents.models import ClaimStatusChange, Incident, Measurement
-from reproductions.models import Harness, ReproductionRun, Verdict
-from tests.factories import (
-    ClaimFactory,
-    EvidenceFactory,
-    IncidentFactory,
-    MeasurementFactory,
-    MetricFactory,
-    OrganisationFactory,
-    IncidentOrganisationFactory,
-    SourceFactory,
-    TaxonomyTermFactory,
-)
+from incidents.models import Incident
 
-from .conftest import open_pdf, pdf_text, save_page_png
-
-START = datetime.date(2026, 11, 9)
-END = datetime.date(2026, 11, 16)
-INSIDE = datetime.datetime(2026, 11, 11, 12, tzinfo=datetime.timezone.utc)
-BEFORE = datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.timezone.utc)
-AFTER = datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.timezone.utc)
-
-
-def at(model, obj, **fields):
-    model.objects.filter(pk=obj.pk).update(**fields)
-
-
-@pytest.fixture
-def digest_data(db):
-    """One new, one updated and one untouched incident in the week of 9 November 2026."""
-    term = TaxonomyTermFactory(name="Deception", slug="deception")
-    lab = OrganisationFactory(name="Frontier Lab", slug="frontier-lab")
-    new = IncidentFactory(title="Model blackmailed an executive in a simulation", severity=Incident.Severity.SEVERE)
-    new.taxonomy.add(term)
-    IncidentOrganisationFactory(incident=new, organisation=lab)
-    new_claim = ClaimFactory(incident=new, statement="Models chose blackmail in 79-96% of runs.")
-    EvidenceFactory(incident=new, claim=new_claim, source=SourceFactory(title="Agentic Misalignment report"))
-    updated = IncidentFactory(title="Agent mined cryptocurrency during training", severity=Incident.Severity.LOW)
-    claim = ClaimFactory(incident=updated, statement="The agent opened a reverse SSH tunnel.")
-    EvidenceFactory(incident=updated, claim=claim, source=SourceFactory(title="Let It Flow paper"))
-    change = ClaimStatusChange.objects.create(claim=claim, from_status="unverified", to_status="supported", reason="Primary source found.")
-    run = ReproductionRun.objects.create(harness=Harness.objects.create(name="misalignment-harness", slug="mh"), status="succeeded")
-    verdict = Verdict.objects.create(run=run, claim=new_claim, outcome="consistent", reason="Re-run gave 90%.")
-    metric = MetricFactory(name="Blackmail rate")
-    old = MeasurementFactory(metric=metric, evidence__incident=new, value=79.0)
-    fresh = MeasurementFactory(metric=metric, evidence__incident=new, value=96.0, system=old.system)
-    untouched = IncidentFactory(title="Old incident nobody touched")
-
-    at(Incident, new, created=INSIDE, updated=INSIDE)
-    at(Incident, updated, created=BEFORE, updated=INSIDE)
-    at(Incident, untouched, created=BEFORE, updated=BEFORE)
-    at(ClaimStatusChange, change, changed_at=INSIDE)
-    at(Verdict, verdict, created=INSIDE)
-    at(Measurement, old, created=BEFORE)
-    at(Measurement, fresh, created=INSIDE)
-    return {"new": new, "updated": updated, "untouched": untouched, "term": term, "lab": lab}
-
+from .conftest import END, START, open_pdf, pdf_text, save_page_png
 
 def outline_titles(reader):
     titles = []
