@@ -1,6 +1,8 @@
 """A model newly registered for a harness is scheduled at once (the
-models × harnesses matrix), on the default queue, after the commit."""
+models × harnesses matrix), on the default queue, after the commit; a gpu
+worker loads the evaluation stack before it forks."""
 
+from celery.signals import celeryd_after_setup
 from django.db import transaction
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -19,3 +21,21 @@ def schedule_newly_registered(sender, instance, action, reverse, pk_set, **kwarg
     else:  # harness.eval_models.add(model, ...)
         harness_ids, model_ids = [instance.pk], sorted(pk_set)
     transaction.on_commit(lambda: schedule_reproductions.delay(harness_ids=harness_ids, model_ids=model_ids))
+
+
+@celeryd_after_setup.connect
+def preload_eval_stack(sender, instance, **kwargs):
+    """A worker for the gpu queue imports Inspect (and the task packages it
+    registers, which takes seconds to tens of seconds) once, before its pool
+    forks: every child, including one that replaces a killed child, starts
+    with it loaded. No CUDA is initialised here (that must not happen
+    before a fork)."""
+    queues = instance.app.amqp.queues.consume_from or instance.app.amqp.queues
+    if "gpu" not in queues:
+        return
+    try:
+        from inspect_ai.model import get_model
+
+        get_model("mockllm/model", memoize=False)  # loads every package's Inspect entry points
+    except ImportError:  # a web-only install: the gpu task fails with its reason instead
+        pass
