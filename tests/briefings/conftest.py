@@ -76,6 +76,13 @@ def at(model, obj, **fields):
 @pytest.fixture
 def digest_data(db):
     """One new, one updated and one untouched incident in the week of 9 November 2026."""
+    return make_digest_data(INSIDE, BEFORE)
+
+
+def make_digest_data(inside, before):
+    """A new and an updated incident, a claim status change, a verdict and a
+    new measurement at `inside`; an untouched incident and an older
+    measurement at `before`."""
     term = TaxonomyTermFactory(name="Deception", slug="deception")
     lab = OrganisationFactory(name="Frontier Lab", slug="frontier-lab")
     new = IncidentFactory(title="Model blackmailed an executive in a simulation", severity=Incident.Severity.SEVERE)
@@ -94,13 +101,13 @@ def digest_data(db):
     fresh = MeasurementFactory(metric=metric, evidence__incident=new, value=96.0, system=old.system)
     untouched = IncidentFactory(title="Old incident nobody touched")
 
-    at(Incident, new, created=INSIDE, updated=INSIDE)
-    at(Incident, updated, created=BEFORE, updated=INSIDE)
-    at(Incident, untouched, created=BEFORE, updated=BEFORE)
-    at(ClaimStatusChange, change, changed_at=INSIDE)
-    at(Verdict, verdict, created=INSIDE)
-    at(Measurement, old, created=BEFORE)
-    at(Measurement, fresh, created=INSIDE)
+    at(Incident, new, created=inside, updated=inside)
+    at(Incident, updated, created=before, updated=inside)
+    at(Incident, untouched, created=before, updated=before)
+    at(ClaimStatusChange, change, changed_at=inside)
+    at(Verdict, verdict, created=inside)
+    at(Measurement, old, created=before)
+    at(Measurement, fresh, created=inside)
     return {"new": new, "updated": updated, "untouched": untouched, "term": term, "lab": lab}
 
 
