@@ -1,0 +1,155 @@
+"""A real Celery worker (`celery -A config worker -Q pdf,default`) on the real
+Redis runs the digest schedule end to end against the test database, and
+survives its rendering process being SIGKILLed (issue 8's fault test)."""
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psutil
+import pytest
+import redis
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from briefings.digests import previous_period
+from briefings.models import Cadence, DigestDelivery, Subscription
+from incidents.models import Incident
+from tests.factories import ClaimFactory, EvidenceFactory, IncidentFactory
+
+from .conftest import make_digest_data
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def broker():
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    client.flushdb()
+    probe = Celery("probe", broker=REDIS_URL)
+    probe.conf.task_routes = settings.CELERY_TASK_ROUTES
+    try:
+        yield probe
+    finally:
+        probe.close()
+        client.flushdb()
+
+
+@pytest.fixture
+def worker(broker, use_smtp, tmp_path):
+    """Start a worker process for both queues; yields it once it is ready."""
+    db_url = urlparse(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlunparse(db_url._replace(path=f"/{connection.settings_dict['NAME']}")),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "AIKB_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(use_smtp["port"]),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    log = (tmp_path / "worker.log").open("w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "pdf,default", "--concurrency", "1",
+         "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-n", "pdftest@%h"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "ready." not in Path(log.name).read_text():
+            assert process.poll() is None, Path(log.name).read_text()[-3000:]
+            assert time.monotonic() < deadline, Path(log.name).read_text()[-3000:]
+            time.sleep(0.2)
+        yield {"process": process, "log": Path(log.name)}
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+        log.close()
+
+
+def _wait_for(predicate, worker, seconds=90):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert worker["process"].poll() is None, worker["log"].read_text()[-3000:]
+        assert time.monotonic() < deadline, worker["log"].read_text()[-4000:]
+        time.sleep(0.2)
+
+
+def _last_week_data(extra_incidents=0):
+    start, end = previous_period(Cadence.WEEKLY)
+    inside = datetime.datetime.combine(start, datetime.time(12), tzinfo=datetime.timezone.utc) + datetime.timedelta(days=2)
+    data = make_digest_data(inside, inside - datetime.timedelta(days=60))
+    for number in range(extra_incidents):
+        incident = IncidentFactory(title=f"Additional incident {number}", summary="Summary paragraph. " * 20)
+        for claim_number in range(3):
+            claim = ClaimFactory(incident=incident, statement=f"Claim {claim_number} about incident {number}.")
+            EvidenceFactory(incident=incident, claim=claim)
+        Incident.objects.filter(pk=incident.pk).update(created=inside, updated=inside)
+    return data
+
+
+def _beat_fires(broker, cadence="weekly"):
+    """What django-celery-beat sends when the schedule is due: the stored task with its stored arguments."""
+    periodic = PeriodicTask.objects.get(task="briefings.tasks.send_due_digests", args=json.dumps([cadence]))
+    broker.send_task(periodic.task, args=json.loads(periodic.args), queue=periodic.queue)
+
+
+def test_worker_runs_the_weekly_schedule_end_to_end_once_even_when_beat_fires_twice(broker, worker, use_smtp):
+    _last_week_data()
+    Subscription.objects.create(email="one@example.org", cadence=Cadence.WEEKLY, confirmed_at=timezone.now())
+    Subscription.objects.create(email="two@example.org", cadence=Cadence.WEEKLY, confirmed_at=timezone.now())
+    Subscription.objects.create(email="unconfirmed@example.org", cadence=Cadence.WEEKLY)
+
+    _beat_fires(broker)
+    _beat_fires(broker)
+    _wait_for(lambda: DigestDelivery.objects.filter(status=DigestDelivery.Status.SENT).count() == 2, worker)
+    time.sleep(2)  # room for a duplicate to show up, if the once-only rule failed
+
+    received = use_smtp["received"]
+    assert sorted(r["to"][0] for r in received) == ["one@example.org", "two@example.org"]
+    for item in received:
+        [pdf] = list(item["message"].iter_attachments())
+        assert pdf.get_content().startswith(b"%PDF-")
+        assert "/digests/unsubscribe/" in str(item["message"]["List-Unsubscribe"])
+    assert DigestDelivery.objects.count() == 2
+
+
+def test_worker_killed_mid_render_redelivers_and_sends_exactly_once(broker, worker, use_smtp):
+    _last_week_data(extra_incidents=25)  # enough to keep the renderer busy for a few seconds
+    Subscription.objects.create(email="one@example.org", cadence=Cadence.WEEKLY, confirmed_at=timezone.now())
+    _beat_fires(broker)
+
+    # The attempt is counted when rendering starts; then kill the pool process doing it.
+    _wait_for(lambda: DigestDelivery.objects.filter(attempts=1, status=DigestDelivery.Status.PENDING).exists(), worker)
+    time.sleep(0.5)
+    [child] = psutil.Process(worker["process"].pid).children()
+    assert DigestDelivery.objects.get().status == DigestDelivery.Status.PENDING, "rendering finished before the kill"
+    child.send_signal(signal.SIGKILL)
+
+    _wait_for(lambda: DigestDelivery.objects.filter(status=DigestDelivery.Status.SENT).exists(), worker)
+    time.sleep(2)
+    delivery = DigestDelivery.objects.get()
+    assert delivery.attempts == 2
+    assert len(use_smtp["received"]) == 1
+    assert "WorkerLostError" in worker["log"].read_text() or "signal 9" in worker["log"].read_text()
