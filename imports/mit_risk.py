@@ -56,6 +56,7 @@ EVIDENCE_LEVEL = "Additional evidence"
 LEVELS = RISK_LEVELS | {EVIDENCE_LEVEL, "Paper"}
 CAUSAL = {"entity": "Entity", "intent": "Intent", "timing": "Timing"}
 NOT_CODED = "4"
+CAUSAL_CODES = {"1", "2", "3", NOT_CODED}
 
 
 class SheetError(Exception):
@@ -306,6 +307,8 @@ def _terms(row) -> list[TaxonomyTerm]:
         if not match:
             raise ImportItemError(f"unknown {dimension} value {value!r}; expected e.g. '1 - Human'")
         number, name = match.groups()
+        if number not in CAUSAL_CODES:
+            raise ImportItemError(f"unknown {dimension} value {value!r}; expected 1, 2, 3 or 4 (not coded)")
         if number == NOT_CODED:
             continue
         parent = taxonomy_term(TaxonomyTerm.Scheme.MIT_CAUSAL, "", dimension)
