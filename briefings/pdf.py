@@ -79,5 +79,11 @@ def html_to_pdf(html: str, fetcher: ProjectFilesFetcher | None = None) -> bytes:
         )
 
 
+def warm_up() -> None:
+    """Load fonts and parse the stylesheet once, so a worker's first real
+    briefing does not pay for it (about a second)."""
+    html_to_pdf('<!doctype html><html lang="en"><head><title>warm-up</title></head><body><p>Warm-up</p></body></html>')
+
+
 def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)

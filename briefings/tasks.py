@@ -4,9 +4,25 @@ Tasks named `render_*` go to the `pdf` queue (CELERY_TASK_ROUTES), because
 they render PDFs; `send_due_digests` only plans and runs on `default`.
 """
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_process_init
 
 from . import delivery, services
+
+logger = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def warm_up_renderer(**kwargs):
+    """Each worker process loads fonts and the stylesheet before its first task."""
+    from .pdf import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # a broken renderer shows up, with its reason, on the first briefing instead
+        logger.exception("PDF renderer warm-up failed")
 
 
 @shared_task(name="briefings.tasks.render_briefing_pdf")
