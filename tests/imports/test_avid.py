@@ -91,3 +91,14 @@ def test_command_prints_summary_progress_and_dry_run(avid_dir, capsys):
     call_command("import_avid", str(avid_dir))
     out, _ = capsys.readouterr()
     assert "8 created, 0 updated, 0 unchanged" in out
+
+
+def test_command_lists_each_bad_item_with_its_location(tmp_path, capsys):
+    (tmp_path / "broken.json").write_text("{")
+    (tmp_path / "batch.jsonl").write_text('{"data_type": "other"}\n')
+    call_command("import_avid", str(tmp_path), verbosity=0)
+    out, err = capsys.readouterr()
+    assert "0 created, 0 updated, 0 unchanged, 0 skipped, 2 errors" in out
+    assert f"error: {tmp_path}/batch.jsonl:1: not an AVID report" in err
+    assert f"error: {tmp_path}/broken.json: malformed JSON at line 1, column 2" in err
+    assert ImportRun.objects.get().error_count == 2
