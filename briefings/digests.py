@@ -18,6 +18,9 @@ from .selectors import digest_content
 from .services import GENERATED_AT, SITE_AUTHOR, briefing_for_html, render_briefing
 
 
+EMAIL_HIGHLIGHTS = 10
+
+
 @dataclass(frozen=True)
 class DigestFilter:
     """Which published incidents a digest covers; every part is optional."""
@@ -143,4 +146,10 @@ def build_digest(cadence: str, start: datetime.date, end: datetime.date, digest_
             "change_count": content["change_count"],
         },
     )
+    # Not stored: the email's summary lists the incidents of this very build.
+    digest.highlights = [
+        {"incident": incident, "url": f"{settings.SITE_URL}{incident.get_absolute_url()}", "is_new": is_new}
+        for is_new, group in ((True, content["new_incidents"]), (False, content["updated_incidents"]))
+        for incident in group
+    ][:EMAIL_HIGHLIGHTS]
     return digest

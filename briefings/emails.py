@@ -56,6 +56,7 @@ def digest_message(subscription, digest, message_key: str = "") -> EmailMultiAlt
         "unsubscribe_url": link,
         "download_url": absolute(briefing.get_absolute_url()),
         "archive_url": absolute(reverse("digest-archive")),
+        "highlights": getattr(digest, "highlights", []),
     }
     headers = {
         "List-Unsubscribe": f"<{link}>",

@@ -2,6 +2,7 @@
 retries or two beats; failures are recorded and retried with backoff."""
 
 import datetime
+import importlib
 import json
 
 import pytest
@@ -77,7 +78,10 @@ def test_digest_email_has_pdf_unsubscribe_link_and_headers(subscriber):
     assert message.extra_headers["Message-ID"] == f"<aikb-digest-delivery-{delivery_id}@127.0.0.1>"
     assert link in message.body
     html, _ = message.alternatives[0]
-    assert link in html and "Model blackmailed an executive" not in message.subject
+    assert link in html
+    # The HTML summary lists the digest's incidents with links to their pages.
+    assert "New: <a href=\"http://127.0.0.1:8000/incidents/" in html and "Model blackmailed an executive" in html
+    assert "Updated: " in message.body and "Agent mined cryptocurrency during training" in message.body
 
 
 def test_sending_failure_is_recorded_then_a_retry_sends_once(subscriber, settings):
@@ -130,6 +134,13 @@ def test_send_task_retries_failures_with_backoff():
 
 @pytest.mark.parametrize("name, cadence", [("Daily digests", "daily"), ("Weekly digests", "weekly"), ("Monthly digests", "monthly")])
 def test_beat_schedules_exist_and_are_editable(db, name, cadence):
+    # The data migration creates them; run its function again (it is idempotent), since a
+    # transactional test earlier in a reused test database may have flushed the rows.
+    from django.apps import apps
+
+    importlib.import_module("briefings.migrations.0002_digest_schedules").create_schedules(apps, None)
+    importlib.import_module("briefings.migrations.0002_digest_schedules").create_schedules(apps, None)
+    assert PeriodicTask.objects.filter(name=name).count() == 1
     periodic = PeriodicTask.objects.select_related("crontab").get(name=name)
     assert periodic.enabled and periodic.task == "briefings.tasks.send_due_digests"
     assert json.loads(periodic.args) == [cadence]

@@ -3,6 +3,7 @@ Redis runs the digest schedule end to end against the test database, and
 survives its rendering process being SIGKILLed (issue 8's fault test)."""
 
 import datetime
+import importlib
 import json
 import os
 import signal
@@ -111,6 +112,10 @@ def _last_week_data(extra_incidents=0):
 
 def _beat_fires(broker, cadence="weekly"):
     """What django-celery-beat sends when the schedule is due: the stored task with its stored arguments."""
+    from django.apps import apps
+
+    # The data migration's schedules (re-created: a reused test database may have been flushed).
+    importlib.import_module("briefings.migrations.0002_digest_schedules").create_schedules(apps, None)
     periodic = PeriodicTask.objects.get(task="briefings.tasks.send_due_digests", args=json.dumps([cadence]))
     broker.send_task(periodic.task, args=json.loads(periodic.args), queue=periodic.queue)
 
