@@ -86,12 +86,29 @@ FORMAT_TEXT = (
 )
 
 
+FORMAT_SCHEMAS = {
+    "text/csv": {"type": "string", "description": "CSV: a header row, then one row per item."},
+    "application/x-bibtex": {"type": "string", "description": "BibTeX entries, one per item."},
+    "application/vnd.citationstyles.csl+json": {
+        "type": "array", "items": {"type": "object", "additionalProperties": True},
+        "description": "CSL-JSON items, one per item (an array even for one item).",
+    },
+}
+
+
 def describe_parameters(result, generator, request, public):
-    """Postprocessing hook: path parameters and `format` get a description."""
+    """Postprocessing hook: path parameters and `format` get a description,
+    and the other formats' bodies their own schema (not the JSON one)."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
+            for code, response in operation.get("responses", {}).items():
+                if not str(code).startswith("2"):
+                    continue  # errors keep the error envelope in every format
+                for media_type, content in (response.get("content") or {}).items():
+                    if media_type in FORMAT_SCHEMAS:
+                        content["schema"] = FORMAT_SCHEMAS[media_type]
             for parameter in operation.get("parameters", []):
                 if parameter.get("description"):
                     continue

@@ -98,7 +98,7 @@ class MeasurementBriefSerializer(serializers.ModelSerializer):
     sample_size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Number of trials or samples, if known.")
     as_of = serializers.DateField(read_only=True, help_text="When the value held.")
     label = serializers.CharField(read_only=True, help_text="Condition or panel, e.g. '5-model panel'.")
-    claim = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the claim this value supports, if any.")
+    claim = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="Id of the claim this value supports, if any.")
 
     class Meta:
         model = Measurement
@@ -305,7 +305,7 @@ class MeasurementSerializer(StrictModelSerializer):
         help_text="Id of the evidence quoting the published figure (its provenance). Required through the API.",
     )
     reproduction_run = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the reproduction run that measured it (set by reproductions, not by clients)."
+        read_only=True, allow_null=True, help_text="Id of the reproduction run that measured it (set by reproductions, not by clients)."
     )
     provenance = serializers.SerializerMethodField(help_text="'published' (quoted from a source) or 'reproduction'.")
 
@@ -335,9 +335,11 @@ class MeasurementSerializer(StrictModelSerializer):
 class SourceSerializer(serializers.ModelSerializer):
     url = _api_url("api:source-detail")
     web_url = WebUrlField()
-    link = serializers.URLField(source="url", read_only=True, help_text="The source's own address on the web.")
+    # CharField, not URLField: the address may be blank, which is no URI.
+    link = serializers.CharField(source="url", read_only=True, help_text="The source's own address on the web (may be empty).")
     responding_organisation = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text="For a response (right of reply): slug of the organisation that replied."
+        slug_field="slug", read_only=True, allow_null=True,
+        help_text="For a response (right of reply): slug of the organisation that replied."
     )
     archived_copy = serializers.SerializerMethodField(help_text="Address of our archived copy, if any.")
     citation = serializers.SerializerMethodField(help_text="How to cite it, as one line of plain text.")
@@ -402,7 +404,7 @@ class MetricSerializer(serializers.ModelSerializer):
 class OrganisationSerializer(serializers.ModelSerializer):
     url = _api_url("api:organisation-detail", "slug")
     web_url = WebUrlField()
-    website = serializers.URLField(source="url", read_only=True, help_text="The organisation's own website.")
+    website = serializers.CharField(source="url", read_only=True, help_text="The organisation's own website (may be empty).")
 
     class Meta:
         model = Organisation
@@ -423,7 +425,7 @@ class AISystemSerializer(serializers.ModelSerializer):
     url = _api_url("api:aisystem-detail", "slug")
     web_url = WebUrlField()
     developer = OrganisationBriefSerializer(read_only=True, allow_null=True, help_text="The organisation that developed it.")
-    website = serializers.URLField(source="url", read_only=True, help_text="The system's own page.")
+    website = serializers.CharField(source="url", read_only=True, help_text="The system's own page (may be empty).")
 
     class Meta:
         model = AISystem
@@ -443,7 +445,7 @@ class AISystemSerializer(serializers.ModelSerializer):
 class TaxonomyTermSerializer(serializers.ModelSerializer):
     url = _api_url("api:taxonomyterm-detail", "slug")
     web_url = WebUrlField()
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the parent term, if any.")
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True, help_text="Slug of the parent term, if any.")
 
     class Meta:
         model = TaxonomyTerm

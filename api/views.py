@@ -85,13 +85,17 @@ class ApiViewMixin:
             request._request.GET = params
 
     def get_renderers(self):
-        """CSV on every list (even where a viewset names only JSON), never on items."""
+        """CSV on every list (even where a viewset names only JSON), never on
+        items; writes and other actions answer JSON only."""
         renderers = list(super().get_renderers())
-        has_csv = any(isinstance(r, CSVRenderer) for r in renderers)
-        if getattr(self, "action", None) != "list":
-            renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
-        elif not has_csv:
-            renderers.append(CSVRenderer())
+        action = getattr(self, "action", None)
+        if action == "list":
+            if not any(isinstance(r, CSVRenderer) for r in renderers):
+                renderers.append(CSVRenderer())
+            return renderers
+        renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
+        if action != "retrieve" and self.request is not None and self.request.method not in ("GET", "HEAD"):
+            renderers = [r for r in renderers if type(r) is JSONRenderer] or renderers
         return renderers
 
     def finalize_response(self, request, response, *args, **kwargs):
