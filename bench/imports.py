@@ -51,9 +51,9 @@ def main():
         Incident.objects.filter(pk__in=ImportRecord.objects.values("incident_id")).delete()
 
     rows = []
-    _timed("ATLAS (57 case studies)", AtlasImporter, [DATA / "atlas" / "ATLAS.yaml"], rows, 10, 200)
-    _timed("AVID published reports", AvidImporter, [DATA / "avid" / "reports"], rows, 10, 200)
-    _timed("MIT AI Risk Repository", MitRiskImporter, [DATA / "mit-ai-risk"], rows, 10, 200)
+    _timed("ATLAS (57 case studies)", AtlasImporter, [DATA / "atlas" / "ATLAS.yaml"], rows, 5, 100)
+    _timed("AVID published reports", AvidImporter, [DATA / "avid" / "reports"], rows, 5, 100)
+    _timed("MIT AI Risk Repository", MitRiskImporter, [DATA / "mit-ai-risk"], rows, 5, 100)
 
     started = time.perf_counter()
     document = export_dataset()

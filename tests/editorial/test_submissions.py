@@ -33,6 +33,7 @@ def submit(client, data, **extra):
 def test_anyone_can_submit_a_new_incident_and_follow_it_privately(client):
     form = client.get(reverse("submit"))
     assert form.status_code == 200 and b'name="website"' in form.content
+    assert b"<style" not in form.content  # the CSP allows no inline style: the honeypot hides by class
 
     response = submit(client, NEW_INCIDENT)
 
