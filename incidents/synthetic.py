@@ -1,8 +1,9 @@
 """A realistic synthetic dataset for benchmarks and scale tests.
 
 Incidents come with claims, sources, evidence, measurements, organisation and
-system links, taxonomy terms and revisions in proportions like the curated
-data, and their text is drawn from the vocabulary of the field so that search
+system links, taxonomy terms, revisions and (for about one claim in fifty)
+a finished reproduction run with its measurement and verdict, in proportions
+like the curated data, and their text is drawn from the vocabulary of the field so that search
 is meaningful. Rows are written with bulk inserts in batches; search vectors
 are computed once per batch in SQL.
 
@@ -82,6 +83,7 @@ class SyntheticCounts:
     sources: int = 0
     evidence: int = 0
     measurements: int = 0
+    runs: int = 0
 
 
 def _sentence(rng: random.Random, setting: str, behaviour: str) -> str:
@@ -128,7 +130,13 @@ def _reference_data(rng: random.Random):
                                  "higher_is": "worse"}
         )
         metrics.append(metric)
-    return orgs, systems, terms, metrics
+    from reproductions.models import Harness
+
+    harness, _ = Harness.objects.get_or_create(
+        slug=f"{SLUG_PREFIX}harness",
+        defaults={"name": "Synthetic harness", "task": "inspect_evals/agentic_misalignment", "task_version": "1"},
+    )
+    return orgs, systems, terms, metrics, harness
 
 
 def _next_numbers(year_counts: dict[int, int]) -> dict[int, int]:
@@ -152,7 +160,7 @@ def _next_numbers(year_counts: dict[int, int]) -> dict[int, int]:
 @transaction.atomic
 def generate_batch(rng: random.Random, size: int, reference, counts: SyntheticCounts, with_history: bool) -> None:
     """Write one batch of `size` incidents and everything that hangs off them."""
-    orgs, systems, terms, metrics = reference
+    orgs, systems, terms, metrics, harness = reference
     kinds = ["incident"] * 5 + ["research-finding"] * 4 + ["hazard"]
     planned = []
     for _ in range(size):
@@ -273,10 +281,55 @@ def generate_batch(rng: random.Random, size: int, reference, counts: SyntheticCo
             )
     Measurement.objects.bulk_create(measurements, batch_size=2000)
     counts.measurements += len(measurements)
+    runs = _reproductions(rng, claims, harness, metrics, systems)
+    counts.runs += runs
+    counts.measurements += runs
 
     if with_history:
         _bulk_history(incidents)
     refresh_search_vectors([incident.pk for incident in incidents])
+
+
+def _reproductions(rng: random.Random, claims, harness, metrics, systems) -> int:
+    """A finished run, its measurement and its verdict for about one claim in
+    fifty, as the GPU workers would have left them. Returns the measurements added."""
+    from reproductions.models import ReproductionRun, Verdict
+
+    tested = [claim for claim in claims if rng.random() < 0.02]
+    if not tested:
+        return 0
+    finished = timezone.now() - datetime.timedelta(days=rng.randrange(1, 400))
+    runs = ReproductionRun.objects.bulk_create(
+        [
+            ReproductionRun(
+                harness=harness, status="succeeded", purpose="reproduction", triggered_by="schedule",
+                samples_total=100, samples_done=100, started_at=finished - datetime.timedelta(minutes=40),
+                finished_at=finished, device="cuda:0", gpu_name="NVIDIA H100 80GB HBM3", batch_size=64,
+                total_tokens=rng.randint(50_000, 400_000),
+            )
+            for _ in tested
+        ]
+    )
+    measurements = []
+    for claim, run in zip(tested, runs):
+        value = round(rng.uniform(1, 99), 1)
+        measurements.append(
+            Measurement(
+                metric=rng.choice(metrics), incident_id=claim.incident_id, claim_id=claim.pk,
+                system=rng.choice(systems), value=value, lower=max(0.0, value - 5), upper=min(100.0, value + 5),
+                sample_size=100, as_of=finished.date(), reproduction_run=run,
+            )
+        )
+    Measurement.objects.bulk_create(measurements)
+    Verdict.objects.bulk_create(
+        [
+            Verdict(run=run, claim=claim, measurement=measurement,
+                    outcome=rng.choice(["consistent", "consistent", "inconsistent", "inconclusive"]),
+                    reason="Synthetic verdict against the published figure.")
+            for claim, run, measurement in zip(tested, runs, measurements)
+        ]
+    )
+    return len(measurements)
 
 
 def _bulk_history(incidents) -> None:
@@ -322,5 +375,8 @@ def delete_synthetic() -> int:
     Measurement.objects.filter(incident__in=incidents).delete()
     Evidence.objects.filter(incident__in=incidents).delete()
     deleted, _ = incidents.delete()
+    from reproductions.models import ReproductionRun
+
+    ReproductionRun.objects.filter(harness__slug=f"{SLUG_PREFIX}harness").delete()
     Source.objects.filter(pk__in=source_ids, evidence__isnull=True).delete()
     return deleted

@@ -16,7 +16,15 @@ def test_generated_data_is_valid_searchable_and_removable():
     assert synthetic.count() == 120
     assert Claim.objects.filter(incident__in=synthetic).count() >= 120
     assert not Claim.objects.filter(incident__in=synthetic, evidence__isnull=True).exists()
-    assert Measurement.objects.exists()
+    assert Measurement.objects.filter(evidence__isnull=False).exists()
+    # About one claim in fifty has a finished reproduction run, its measurement and a verdict.
+    from reproductions.models import ReproductionRun, Verdict
+
+    runs = ReproductionRun.objects.filter(status="succeeded")
+    assert runs.exists()
+    assert Verdict.objects.count() == runs.count() == Measurement.objects.filter(reproduction_run__isnull=False).count()
+    for measurement in Measurement.objects.filter(reproduction_run__isnull=False)[:5]:
+        measurement.full_clean()
     # Identifiers are unique and well-formed; every row obeys model validation.
     for incident in synthetic[:20]:
         incident.full_clean()
@@ -26,6 +34,7 @@ def test_generated_data_is_valid_searchable_and_removable():
     assert search_incidents(Incident.objects.all(), "blackmail").exists()
     delete_synthetic()
     assert list(Incident.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not ReproductionRun.objects.exists()
 
 
 def test_later_incidents_do_not_reuse_synthetic_ids():

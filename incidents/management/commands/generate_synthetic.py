@@ -26,6 +26,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {counts.incidents} incidents, {counts.claims} claims, {counts.sources} sources, "
-                f"{counts.evidence} evidence items, {counts.measurements} measurements."
+                f"{counts.evidence} evidence items, {counts.measurements} measurements, "
+                f"{counts.runs} reproduction runs with verdicts."
             )
         )
