@@ -10,6 +10,8 @@ install_requirements requirements-test.txt
 ensure_postgres
 ensure_redis
 ensure_debian_tools
+# axe-core, which the browser tests inject into pages.
+[ -d node_modules/axe-core ] || npm ci --no-audit --no-fund --silent
 
 export DATABASE_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
