@@ -57,6 +57,17 @@ def test_digest_contents_have_page_numbers_and_bookmarks(digest_data):
     titles = outline_titles(reader)
     for section in ("New incidents", "Updated incidents", "Claims whose status changed", "New reproduction verdicts", "Metric changes", "Index of sources"):
         assert section in titles
+    # Contents entries jump to their section; sources and incidents are clickable web links.
+    internal = [a.get_object() for a in reader.pages[1].get("/Annots", []) if "/Dest" in a.get_object() or "/A" in a.get_object()]
+    assert len(internal) >= 6
+    uris = {
+        a.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for a in page.get("/Annots", [])
+        if "/A" in a.get_object() and "/URI" in a.get_object()["/A"]
+    }
+    assert any(uri.startswith("https://example.org/papers/") for uri in uris)
+    assert any(uri.startswith("http://127.0.0.1:8000/incidents/AIKB-") for uri in uris)
     metadata = reader.metadata
     assert metadata.title.startswith("Weekly AI incident digest") and metadata.author == "AI Incident Knowledge Base"
     assert "digest" in metadata.get("/Keywords")
