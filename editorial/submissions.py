@@ -4,14 +4,15 @@ Accepting never publishes by itself: a new incident is created as a draft
 for an editor to complete and publish; evidence is attached to the incident
 (an editor can then tie it to a claim)."""
 
-import hashlib
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from incidents.archives import sha256_of
 from incidents.models import Evidence, Incident, Source
@@ -124,8 +125,6 @@ def accept_submission(submission: Submission, user) -> Incident:
             setting=Incident.Setting.DEPLOYMENT,
             is_published=False,
         )
-        from django.utils.text import slugify
-
         incident.slug = slugify(incident.title)[:290] or "incident"
         incident.full_clean(exclude=["public_id"])
         incident._change_reason = f"Created from submission {submission.pk}"

@@ -3,7 +3,6 @@
 import pytest
 from django.test import Client
 
-from incidents.models import Incident
 from tests.factories import ClaimFactory, EvidenceFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
