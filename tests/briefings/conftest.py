@@ -1,5 +1,6 @@
 import datetime
 import io
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -121,6 +122,8 @@ def pdf_text(data: bytes) -> str:
 
 def save_page_png(pdf_path: Path, name: str, page: int = 1) -> Path:
     """Render one page with pdftoppm into artifacts/ (git-ignored) for people to look at."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
     prefix = ARTIFACTS / name
     subprocess.run(

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-import psutil
 import pytest
 import redis
 from celery import Celery
@@ -89,6 +88,19 @@ def worker(broker, use_smtp, tmp_path):
         log.close()
 
 
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (from /proc, no extra package)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
 def _wait_for(predicate, worker, seconds=90):
     deadline = time.monotonic() + seconds
     while not predicate():
@@ -148,9 +160,9 @@ def test_worker_killed_mid_render_redelivers_and_sends_exactly_once(broker, work
     # The attempt is counted when rendering starts; then kill the pool process doing it.
     _wait_for(lambda: DigestDelivery.objects.filter(attempts=1, status=DigestDelivery.Status.PENDING).exists(), worker)
     time.sleep(0.5)
-    [child] = psutil.Process(worker["process"].pid).children()
+    [child] = _children(worker["process"].pid)  # the single prefork pool process
     assert DigestDelivery.objects.get().status == DigestDelivery.Status.PENDING, "rendering finished before the kill"
-    child.send_signal(signal.SIGKILL)
+    os.kill(child, signal.SIGKILL)
 
     _wait_for(lambda: DigestDelivery.objects.filter(status=DigestDelivery.Status.SENT).exists(), worker)
     time.sleep(2)
