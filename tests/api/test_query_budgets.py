@@ -1,0 +1,91 @@
+"""Each list endpoint runs a fixed number of queries whatever the page size
+and however much is linked to each item (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+# Anonymous reader, JSON; the cursor mode skips the count query.
+BUDGETS = {
+    "incidents": 5,
+    "incidents?q=tunnel": 6,  # the shared search checks for word matches first
+    "incidents?kind=incident&severity=3&year=2025&has_reproduction=false": 5,
+    "incidents?format=csv": 5,
+    "incidents?format=csl-json": 5,
+    "claims": 2,
+    "evidence": 2,
+    "sources": 2,
+    "sources?format=bibtex": 2,
+    "metrics": 2,
+    "measurements": 2,
+    "organisations": 2,
+    "systems": 2,
+    "taxonomy": 2,
+}
+DETAIL_BUDGET = 9
+
+
+def url(key, page_size):
+    path, _, query = key.partition("?")
+    return f"/api/v1/{path}/?page_size={page_size}" + (f"&{query}" if query else "")
+
+
+def count(client, address):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address)
+    assert response.status_code == 200, response.content
+    return len(queries)
+
+
+@pytest.mark.parametrize("key", sorted(BUDGETS))
+def test_list_stays_within_its_budget_whatever_the_page_size(client, rich_incident, django_assert_max_num_queries, key):
+    from incidents.search import refresh_search_vectors
+
+    rich_incident()
+    refresh_search_vectors()
+    client.get(url(key, 1))  # once-per-process probes (pg_trgm) are not the page's
+    one = count(client, url(key, 1))
+    for _ in range(2):
+        rich_incident()
+    refresh_search_vectors()
+    with django_assert_max_num_queries(BUDGETS[key]):
+        response = client.get(url(key, 100))
+    assert response.status_code == 200
+    assert count(client, url(key, 100)) == one, key  # three rich items cost what one did
+
+
+def test_cursor_mode_costs_no_more(client, rich_incident, django_assert_max_num_queries):
+    for _ in range(3):
+        rich_incident()
+    with django_assert_max_num_queries(BUDGETS["incidents"]):
+        assert client.get("/api/v1/incidents/?pagination=cursor&page_size=100").status_code == 200
+
+
+def test_incident_detail_has_a_fixed_budget(client, rich_incident, django_assert_max_num_queries):
+    from tests.factories import ClaimFactory, EvidenceFactory
+
+    small = rich_incident()
+    big = rich_incident()
+    for _ in range(3):
+        EvidenceFactory(incident=big, claim=ClaimFactory(incident=big))
+    small_count = count(client, f"/api/v1/incidents/{small.public_id}/")
+    with django_assert_max_num_queries(DETAIL_BUDGET):
+        client.get(f"/api/v1/incidents/{big.public_id}/")
+    assert count(client, f"/api/v1/incidents/{big.public_id}/") == small_count
+
+
+def test_a_token_adds_a_fixed_three_queries(make_user, rich_incident):
+    from rest_framework.test import APIClient
+
+    from api.tokens import issue_token
+
+    rich_incident()
+    anonymous = count(APIClient(), "/api/v1/claims/")
+    _, plain = issue_token(make_user("reader"), "t")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    count(client, "/api/v1/claims/")  # the first use records last_used
+    # The token (with its user) and the user's permissions (may they see drafts?).
+    assert count(client, "/api/v1/claims/") == anonymous + 3
