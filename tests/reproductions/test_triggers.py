@@ -313,3 +313,38 @@ def test_incident_page_shows_running_runs_and_verdict_history(client, queued_run
     assert page.status_code == 200
     assert f'href="/runs/{running.pk}/"' in text and '<progress max="8" value="1">' in text
     assert f'href="/runs/{done.pk}/"' in text and "Consistent" in text and "Pipeline check" in text
+
+
+def test_seed_harnesses_creates_the_shipped_references_and_links_loaded_claims():
+    from incidents.models import Metric
+    from reproductions.models import Harness
+    from reproductions.shipped import EMERGENT_MISALIGNMENT
+    from tests.factories import ClaimFactory, IncidentFactory, MetricFactory
+
+    link = EMERGENT_MISALIGNMENT["links"][0]
+    claim = ClaimFactory(incident=IncidentFactory(public_id=link["incident"]),
+                         statement=link["statement_starts"] + " of a set of questions.")
+    MetricFactory(slug=link["metric"], unit=Metric.Unit.PERCENT)
+    out = io.StringIO()
+    call_command("seed_harnesses", stdout=out)
+    call_command("seed_harnesses", stdout=out)  # idempotent
+
+    assert Harness.objects.count() == 3
+    em = Harness.objects.get(slug=EMERGENT_MISALIGNMENT["slug"])
+    mapping = em.metric_links.get()
+    assert (mapping.claim, mapping.score_metric, mapping.published_value) == (claim, "misaligned_rate", 20.0)
+    assert "not linked" in out.getvalue()  # the agentic-misalignment claim is not loaded here
+    agentic = Harness.objects.get(slug="agentic-misalignment-blackmail")
+    assert agentic.task == "inspect_evals/agentic_misalignment" and agentic.task_args["scenario"] == "blackmail"
+
+
+@pytest.mark.parametrize("slug", ["emergent-misalignment-free-form-questions", "agentic-misalignment-blackmail",
+                                  "unauthorised-egress-probe"])
+def test_shipped_harnesses_load_on_this_worker_at_their_pinned_version(slug):
+    """The pins are right: each task loads with its arguments at the version the reference expects."""
+    from reproductions.shipped import SHIPPED
+    from reproductions.task_loader import load_task
+
+    spec = next(s for s in SHIPPED if s["slug"] == slug)
+    task = load_task(spec["task"], spec["task_args"])
+    assert str(task.version) == spec["task_version"]
