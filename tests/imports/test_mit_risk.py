@@ -58,3 +58,13 @@ def test_changed_row_updates_the_hazard_and_leaves_a_revision(mit_file):
     assert incident.summary == "A revised definition."
     assert incident.history.first().history_change_reason == "Imported from MIT AI Risk Repository 01.01.00"
     assert Evidence.objects.filter(incident=incident, quote="A revised definition.").exists()
+
+
+def test_command_dry_run(mit_file, capsys):
+    from django.core.management import call_command
+
+    call_command("import_mit_risk", str(mit_file), "--dry-run")
+    out, err = capsys.readouterr()
+    assert "Dry run, nothing written: would have 26 created" in out
+    assert "items" in err  # the progress bar
+    assert not Incident.objects.exists()
