@@ -52,10 +52,11 @@ def broker():
 
 
 @pytest.fixture
-def worker(broker, use_smtp, tmp_path):
-    """Start a worker process for both queues; yields it once it is ready."""
+def start_worker(broker, use_smtp, tmp_path):
+    """A function that starts a worker process for both queues and returns it
+    once it is ready; every worker started is stopped at the end."""
     db_url = urlparse(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    env = {
+    base_env = {
         **os.environ,
         "DATABASE_URL": urlunparse(db_url._replace(path=f"/{connection.settings_dict['NAME']}")),
         "CELERY_BROKER_URL": REDIS_URL,
@@ -65,27 +66,46 @@ def worker(broker, use_smtp, tmp_path):
         "EMAIL_PORT": str(use_smtp["port"]),
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     }
-    log = (tmp_path / "worker.log").open("w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "pdf,default", "--concurrency", "1",
-         "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-n", "pdftest@%h"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while "ready." not in Path(log.name).read_text():
-            assert process.poll() is None, Path(log.name).read_text()[-3000:]
-            assert time.monotonic() < deadline, Path(log.name).read_text()[-3000:]
-            time.sleep(0.2)
-        yield {"process": process, "log": Path(log.name)}
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+    started = []
+
+    def start(name="pdftest", **env):
+        log_path = tmp_path / f"{name}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "pdf,default", "--concurrency", "1",
+             "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-n", f"{name}@%h"],
+            cwd=BASE_DIR, env={**base_env, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
         log.close()
+        handle = {"process": process, "log": log_path}
+        started.append(handle)
+        deadline = time.monotonic() + 60
+        while "ready." not in log_path.read_text():
+            assert process.poll() is None, log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        return handle
+
+    try:
+        yield start
+    finally:
+        for handle in started:
+            process = handle["process"]
+            if process.poll() is not None:
+                continue
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+            except ProcessLookupError:
+                pass
+
+
+@pytest.fixture
+def worker(start_worker):
+    return start_worker()
 
 
 def _children(pid: int) -> list[int]:
@@ -170,3 +190,25 @@ def test_worker_killed_mid_render_redelivers_and_sends_exactly_once(broker, work
     assert delivery.attempts == 2
     assert len(use_smtp["received"]) == 1
     assert "WorkerLostError" in worker["log"].read_text() or "signal 9" in worker["log"].read_text()
+
+
+def test_whole_worker_killed_mid_render_is_redelivered_to_the_next_worker_once(broker, start_worker, use_smtp):
+    """The worker and its pool are SIGKILLed together (no chance to requeue): the
+    unacknowledged message stays in Redis and the next worker restores it once
+    it is older than the visibility timeout (short here; hours in production)."""
+    _last_week_data(extra_incidents=25)
+    Subscription.objects.create(email="one@example.org", cadence=Cadence.WEEKLY, confirmed_at=timezone.now())
+    first = start_worker("first", CELERY_VISIBILITY_TIMEOUT="3")
+    _beat_fires(broker)
+    _wait_for(lambda: DigestDelivery.objects.filter(attempts=1, status=DigestDelivery.Status.PENDING).exists(), first)
+    time.sleep(0.5)
+    assert DigestDelivery.objects.get().status == DigestDelivery.Status.PENDING, "rendering finished before the kill"
+    os.killpg(first["process"].pid, signal.SIGKILL)
+    first["process"].wait(10)
+    time.sleep(4)  # past the visibility timeout
+
+    second = start_worker("second", CELERY_VISIBILITY_TIMEOUT="3")
+    _wait_for(lambda: DigestDelivery.objects.filter(status=DigestDelivery.Status.SENT).exists(), second)
+    time.sleep(2)
+    assert len(use_smtp["received"]) == 1
+    assert DigestDelivery.objects.get().attempts == 2
