@@ -133,3 +133,22 @@ def test_digest_archive_lists_past_digests_with_their_pdf(client, digest_data, d
     assert f'href="/briefings/{digest.briefing_id}.pdf"' in html
     download = client.get(f"/briefings/{digest.briefing_id}.pdf")
     assert b"".join(download.streaming_content) == digest.briefing.file.open("rb").read()
+
+
+def test_build_digest_command_fills_the_archive_without_sending(digest_data):
+    from io import StringIO
+
+    from django.core import mail
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("build_digest", "weekly", "2026-11-09", "--taxonomy", "deception", stdout=out)
+    digest = Digest.objects.get()
+    assert digest.filter_key == "taxonomy=deception" and digest.briefing.is_ready
+    assert digest.briefing.sha256 in out.getvalue() and mail.outbox == []
+    call_command("build_digest", "weekly", "2026-01-05", stdout=out)
+    assert "no digest" in out.getvalue()
+    with pytest.raises(CommandError, match="Monday"):
+        call_command("build_digest", "weekly", "2026-11-10")
+    with pytest.raises(CommandError, match="Unknown filter"):
+        call_command("build_digest", "weekly", "2026-11-09", "--organisation", "nobody")
