@@ -51,9 +51,13 @@ def apply_roles(apps) -> None:
 
     # Permissions are normally created after all migrations ran; make sure they exist now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        # A migration's app configs have no models module; create_permissions skips those.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, wanted in role_permissions().items():
@@ -69,11 +73,19 @@ def apply_roles(apps) -> None:
 
 def give_role(user, role: str) -> None:
     """Put the user in the role's group; staff roles may enter the admin."""
+    from django.apps import apps
     from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
 
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    user.groups.add(Group.objects.get(name=role))
+    group = Group.objects.filter(name=role).first()
+    if group is None:
+        # The migration made the groups; a database flushed since (as transactional tests do) lost them.
+        ContentType.objects.clear_cache()
+        apply_roles(apps)
+        group = Group.objects.get(name=role)
+    user.groups.add(group)
     if role in STAFF_ROLES and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])

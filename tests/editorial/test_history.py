@@ -104,3 +104,16 @@ def test_incident_page_links_to_its_history_and_to_submit_evidence(client):
     page = client.get(f"/incidents/{incident.public_id}/")
     assert f'href="/incidents/{incident.public_id}/history/"'.encode() in page.content
     assert f'href="/submit/?incident={incident.public_id}"'.encode() in page.content
+
+
+def test_admin_history_lists_each_revision_with_its_diff(editor):
+    incident = IncidentFactory(title="Original title")
+    edit_as(editor, incident, title="Corrected title")
+    client = Client()
+    client.force_login(editor)
+    page = client.get(f"/admin/incidents/incident/{incident.pk}/history/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Corrected after the company replied" in text
+    assert "Original title" in text and "Corrected title" in text
+    assert "&rarr;" in text or "→" in text

@@ -18,7 +18,7 @@ MODERATORS = {"editor", "administrator"}
 API_WRITERS = {"contributor", "editor", "administrator"}
 
 
-def test_the_data_migration_created_every_role():
+def test_every_role_is_a_group_with_its_permissions(roles):
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
     editor = Group.objects.get(name="editor")
     assert editor.permissions.filter(codename="change_submission").exists()
