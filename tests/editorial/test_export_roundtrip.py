@@ -14,7 +14,6 @@ from imports.avid import AvidImporter
 from imports.pipeline import run_import
 from incidents.models import Incident, IncidentRelation
 from reproductions.models import Verdict
-from tests.reproductions.factories import HarnessMetricFactory, RunFactory
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
@@ -23,10 +22,12 @@ from tests.factories import (
     MeasurementFactory,
     TaxonomyTermFactory,
 )
+from tests.imports.conftest import DATA_DIR
+from tests.reproductions.factories import HarnessMetricFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 
-AVID_REPORT = "/work/shared/data/avid/reports/2026/AVID-2026-R0003.json"
+AVID_REPORT = DATA_DIR / "avid" / "reports/2026/AVID-2026-R0003.json"
 
 
 def build_dataset():
