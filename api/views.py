@@ -249,7 +249,7 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         return ["-rank", F("reported_on").desc(nulls_last=True), "-id"]
 
     def get_serializer_class(self):
-        return s.IncidentSerializer if self.action == "list" else s.IncidentDetailSerializer
+        return s.IncidentListSerializer if self.action == "list" else s.IncidentDetailSerializer
 
     def get_queryset(self):
         queryset = _visible(self).annotate(has_reproduction=has_reproduction_q())

@@ -1,0 +1,195 @@
+"""Server time of the REST API on a realistic dataset, against a plain
+psycopg baseline.
+
+Fills the benchmark database (bench.database; BENCH_API_INCIDENTS synthetic
+incidents, default 10,000), then requests through Django's test client,
+in-process (routing, middleware, authentication, throttling, filters,
+queries, serialisation, ETag):
+
+- list: /api/v1/incidents/?page_size=100 (first and later pages, facets,
+  orderings, cursor mode),
+- detail: /api/v1/incidents/<public id>/ (claims, key measurements and
+  sources embedded),
+- search: /api/v1/incidents/?q=... (ranked like the website).
+
+It prints the median and p95 of each (target p95 under 60 ms), and the same
+first list page built by one hand-written SQL query through psycopg plus
+json.dumps, as a floor for what any framework could do, with the ratio of
+the API's median to it.
+
+Run: `python -m bench api` (or `python -m bench.api`). BENCH_API_REQUESTS
+sets the requests per kind (default 200).
+"""
+
+import json
+import os
+import random
+import statistics
+import time
+
+from bench.database import setup_bench_database
+
+TARGET_P95_MS = 60
+PAGE = 100
+SEARCHES = [
+    "blackmail",
+    "reverse SSH tunnel",
+    "alibba",  # a typo in a name: trigram matching
+    "self-exfiltration",
+    '"cryptocurrency mining"',
+    "deception OR sabotage",
+    "claude",
+    "reward hacking -evaluation",
+]
+FACETS = ["kind=incident", "severity=4&severity=5", "year=2024", "setting=evaluation", "has_reproduction=false"]
+
+# The API's first list page, by hand: the same rows, order and nested lists.
+BASELINE_SQL = """
+SELECT i.public_id, i.title, i.slug, i.kind, i.status, i.severity, i.setting, i.summary,
+       i.occurred_on, i.occurred_precision, i.reported_on, i.reported_precision, i.is_published,
+       COALESCE((SELECT json_agg(json_build_object('slug', o.slug, 'name', o.name, 'role', io.role)
+                                 ORDER BY io.role, o.name)
+                 FROM incidents_incidentorganisation io JOIN incidents_organisation o ON o.id = io.organisation_id
+                 WHERE io.incident_id = i.id), '[]') AS organisations,
+       COALESCE((SELECT json_agg(json_build_object('slug', s.slug, 'name', s.name, 'role', isy.role)
+                                 ORDER BY isy.role, s.name)
+                 FROM incidents_incidentsystem isy JOIN incidents_aisystem s ON s.id = isy.system_id
+                 WHERE isy.incident_id = i.id), '[]') AS systems,
+       COALESCE((SELECT json_agg(t.slug) FROM incidents_incident_taxonomy it
+                 JOIN incidents_taxonomyterm t ON t.id = it.taxonomyterm_id WHERE it.incident_id = i.id), '[]') AS taxonomy,
+       EXISTS (SELECT 1 FROM reproductions_verdict v JOIN incidents_claim c ON c.id = v.claim_id
+               WHERE c.incident_id = i.id) AS has_reproduction,
+       i.created, i.updated
+FROM incidents_incident i
+WHERE i.is_published AND i.merged_into_id IS NULL
+ORDER BY i.reported_on DESC NULLS LAST, i.id DESC
+LIMIT %s
+"""
+COUNT_SQL = "SELECT count(*) FROM incidents_incident WHERE is_published AND merged_into_id IS NULL"
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def list_urls(rng, count, pages):
+    urls = []
+    for _ in range(count):
+        choice = rng.random()
+        if choice < 0.3:
+            urls.append(f"/api/v1/incidents/?page_size={PAGE}")
+        elif choice < 0.55:
+            urls.append(f"/api/v1/incidents/?page_size={PAGE}&page={rng.randint(2, pages)}")
+        elif choice < 0.65:
+            urls.append(f"/api/v1/incidents/?page_size={PAGE}&pagination=cursor")
+        else:
+            facets = "&".join(rng.sample(FACETS, rng.randint(1, 2)))
+            ordering = rng.choice(["-severity", "-updated", "reported_on"])
+            urls.append(f"/api/v1/incidents/?page_size={PAGE}&{facets}&ordering={ordering}")
+    return urls
+
+
+def search_urls(rng, count):
+    urls = []
+    for _ in range(count):
+        url = f"/api/v1/incidents/?page_size={PAGE}&q={rng.choice(SEARCHES)}"
+        if rng.random() < 0.3:
+            url += f"&{rng.choice(FACETS)}"
+        urls.append(url)
+    return urls
+
+
+def time_requests(client, urls) -> list[float]:
+    """Milliseconds per request; any status but 200 stops the benchmark."""
+    times = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:200]!r}")
+        times.append(elapsed)
+    return times
+
+
+def baseline_page(conn) -> bytes:
+    """The first page of 100, as JSON, by one query and json.dumps."""
+    with conn.cursor() as cursor:
+        cursor.execute(COUNT_SQL)
+        total = cursor.fetchone()[0]
+        cursor.execute(BASELINE_SQL, [PAGE])
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    body = {"count": total, "next": "?page=2", "previous": None, "results": rows}
+    return json.dumps(body, default=str).encode()
+
+
+def time_baseline(conn, count) -> list[float]:
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        baseline_page(conn)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> list[tuple]:
+    incidents = int(os.environ.get("BENCH_API_INCIDENTS", "10000"))
+    requests = int(os.environ.get("BENCH_API_REQUESTS", "200"))
+    setup_bench_database(incidents)
+
+    import psycopg
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    from incidents.search import trigram_available
+    from incidents.selectors import public_incidents
+
+    rng = random.Random(20251230)
+    published = public_incidents().count()
+    public_ids = list(public_incidents().order_by("?").values_list("public_id", flat=True)[:requests])
+    plans = {
+        "list": list_urls(rng, requests, max(2, published // PAGE)),
+        "detail": [f"/api/v1/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
+        "search": search_urls(rng, requests),
+    }
+    print(f"{published:,} published incidents; pg_trgm {'on' if trigram_available() else 'off'}; "
+          f"{requests} requests per kind, {PAGE} items per list page")
+
+    # One client makes every request: lift its rate limit for the run.
+    unthrottled = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "token": None, "journalist": None}}
+    rows = []
+    with override_settings(REST_FRAMEWORK=unthrottled):
+        client = Client()
+        for urls in plans.values():  # warm connections, caches and code paths
+            time_requests(client, urls[:10])
+        medians = {}
+        for name, urls in plans.items():
+            times = time_requests(client, urls)
+            median, p95 = statistics.median(times), percentile(times, 0.95)
+            medians[name] = median
+            print(f"{name:8} median {median:7.1f} ms   p95 {p95:7.1f} ms   max {max(times):7.1f} ms")
+            rows.append((f"{name} median", f"{median:.1f}", "ms", ""))
+            rows.append((f"{name} p95", f"{p95:.1f}", "ms", f"< {TARGET_P95_MS}"))
+        first_page = [f"/api/v1/incidents/?page_size={PAGE}"] * requests
+        api_first = statistics.median(time_requests(client, first_page))
+
+    dsn = connection.settings_dict
+    with psycopg.connect(host=dsn["HOST"] or None, port=dsn["PORT"] or None, dbname=dsn["NAME"],
+                         user=dsn["USER"] or None, password=dsn["PASSWORD"] or None) as conn:
+        time_baseline(conn, 10)
+        baseline = time_baseline(conn, requests)
+    base_median, base_p95 = statistics.median(baseline), percentile(baseline, 0.95)
+    ratio = api_first / base_median if base_median else float("nan")
+    print(f"first list page: API median {api_first:.1f} ms; plain psycopg + json median {base_median:.1f} ms "
+          f"(p95 {base_p95:.1f} ms); ratio {ratio:.1f}x")
+    rows.append(("first list page, API median", f"{api_first:.1f}", "ms", ""))
+    rows.append(("same page, psycopg + json median", f"{base_median:.1f}", "ms", "baseline"))
+    rows.append(("API / baseline", f"{ratio:.1f}", "x", ""))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
