@@ -19,7 +19,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
 from reproductions.models import Verdict
@@ -55,8 +56,11 @@ class FacetResult:
 
 
 def has_reproduction_q() -> Q:
-    """Incidents with a verdict on at least one of their claims."""
-    return Q(Exists(Verdict.objects.filter(claim__incident=OuterRef("pk"))))
+    """Incidents with a verdict on at least one of their claims. An IN over
+    the (small) set of verdict incidents is hashed once per query; a
+    correlated EXISTS was re-run per row and its cost estimate switched on
+    PostgreSQL's JIT compiler (tens of milliseconds per query)."""
+    return Q(pk__in=Verdict.objects.values("claim__incident_id"))
 
 
 class ChoiceFacet:
@@ -180,22 +184,44 @@ class RelatedFacet:
     def label_for(self, value) -> str:
         return self.names.get(value, value)
 
+    def _count_rows(self, queryset) -> list[tuple]:
+        """(slug, name, group, incidents) of the most frequent values, in one
+        query. Written in SQL because the ORM's COUNT(DISTINCT) sorts every
+        link row by the target's text columns; de-duplicating the integer
+        pairs first lets PostgreSQL hash them (several times faster at 10,000
+        incidents)."""
+        link = self.link_model._meta
+        target = self.target_model._meta
+        incident_column = link.get_field(self.incident_field).column
+        target_column = link.get_field(self.target_field).column
+        group = f't."{self.group_field}"' if self.group_field else "''"
+        inner_sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        sql = f"""
+            SELECT t.slug, t.name, {group}, c.n
+            FROM (
+                SELECT pairs.target_id, COUNT(*) AS n
+                FROM (
+                    SELECT DISTINCT l."{incident_column}", l."{target_column}" AS target_id
+                    FROM "{link.db_table}" AS l
+                    WHERE l."{incident_column}" IN ({inner_sql})
+                ) AS pairs
+                GROUP BY pairs.target_id
+                ORDER BY n DESC, pairs.target_id
+                LIMIT {int(MAX_RELATED_VALUES_SHOWN)}
+            ) AS c
+            JOIN "{target.db_table}" AS t ON t.id = c.target_id
+            ORDER BY c.n DESC, t.name
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
     def counts(self, queryset, selected) -> FacetResult:
-        target = self.target_field
-        fields = [f"{target}__slug", f"{target}__name"] + ([f"{target}__{self.group_field}"] if self.group_field else [])
-        rows = list(
-            self.link_model.objects.filter(**{f"{self.incident_field}__in": queryset.order_by().values("pk")})
-            .values(*fields)
-            .annotate(n=Count(self.incident_field, distinct=True))
-            .order_by("-n", f"{target}__name")[:MAX_RELATED_VALUES_SHOWN]
-        )
         values = []
         seen = set()
-        for row in rows:
-            slug = row[f"{target}__slug"]
+        for slug, name, group, n in self._count_rows(queryset):
             seen.add(slug)
-            group = row.get(f"{target}__{self.group_field}", "") if self.group_field else ""
-            values.append(FacetValue(slug, row[f"{target}__name"], row["n"], slug in selected, group))
+            values.append(FacetValue(slug, str(name), n, slug in selected, group or ""))
         for slug in selected:
             if slug not in seen:
                 values.insert(0, FacetValue(slug, self.label_for(slug), 0, True))

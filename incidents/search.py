@@ -65,12 +65,13 @@ def normalise_query(text: str) -> str:
 def search_incidents(queryset, text: str):
     """Filter and rank incidents for a search: full text over the stored
     vector (web-search syntax: quotes, OR, -word), plus trigram matching of
-    titles and of organisation and system names, so typos such as "alibba"
-    still find Alibaba. Adds a `rank` annotation; the caller orders by it.
-    The web pages and the API both call this, so their ranking is the same."""
+    organisation and system names, so typos such as "alibba" still find
+    Alibaba, and of titles when nothing else matched. Adds a `rank`
+    annotation; the caller orders by it. The web pages and the API both call
+    this, so their ranking is the same."""
     from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
     from django.db.models import F, FloatField, Q, Value
-    from django.db.models.functions import Coalesce, Greatest
+    from django.db.models.functions import Coalesce
 
     from .models import IncidentOrganisation, IncidentSystem
 
@@ -80,13 +81,22 @@ def search_incidents(queryset, text: str):
     query = SearchQuery(text, config="english", search_type="websearch")
     if not trigram_available() or uses_search_operators(text):
         return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    # Names are matched with trigrams always (organisation and system tables
+    # are small, and their links indexed): "alibba" finds Alibaba's incidents.
     name_matches = Q(
         pk__in=IncidentOrganisation.objects.filter(organisation__name__trigram_similar=text).values("incident_id")
     ) | Q(pk__in=IncidentSystem.objects.filter(system__name__trigram_similar=text).values("incident_id"))
-    return queryset.filter(Q(search_vector=query) | Q(title__trigram_word_similar=text) | name_matches).annotate(
-        rank=Greatest(
-            Coalesce(SearchRank(F("search_vector"), query), Value(0.0)),
-            TrigramWordSimilarity(text, "title") * TRIGRAM_WEIGHT,
-            output_field=FloatField(),
-        )
+    # Each way of matching is an id set of its own, so each can use its index;
+    # OR-ing the raw conditions made PostgreSQL test every row against all.
+    Incident = queryset.model
+    text_matches = Q(pk__in=Incident.objects.filter(search_vector=query).values("pk"))
+    found = queryset.filter(text_matches | name_matches)
+    if found.exists():
+        return found.annotate(rank=Coalesce(SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField()))
+    # Nothing matched the words as written: fall back to similar titles, so a
+    # typo ("blackmial") still finds something. Word similarity over every
+    # title is too slow to run on every search, so only here.
+    title_matches = Q(pk__in=Incident.objects.filter(title__trigram_word_similar=text).values("pk"))
+    return queryset.filter(title_matches | name_matches).annotate(
+        rank=TrigramWordSimilarity(text, "title") * TRIGRAM_WEIGHT
     )

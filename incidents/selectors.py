@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -117,43 +118,80 @@ class IncidentSearch:
     selection: FacetSelection
 
 
+def _among(ids) -> Q:
+    """pk in `ids`, sent as one array parameter (not thousands of placeholders)."""
+    return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+
+
+def _relevance_order(row):
+    """Sort key of a (pk, rank, reported_on) row: rank, then newest, then id."""
+    pk, rank, reported_on = row
+    return (-rank, reported_on is None, -(reported_on.toordinal() if reported_on else 0), -pk)
+
+
 def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_page) -> IncidentSearch:
     """The list page: published incidents matching `text` (full text and
     trigram names) and the facets, sorted, one page of them with
-    highlighted snippets, and the facet counts."""
+    highlighted snippets, and the facet counts.
+
+    A search is evaluated once: its matches (id, rank, date) are fetched in
+    one query and the facet counts and results then filter on those ids. The
+    full-text and trigram conditions are the costly part of every query, and
+    the page runs five or six of them."""
     text = normalise_query(text)
-    base = public_incidents()
-    if text:
-        base = search_incidents(base, text)
     if sort not in SORTS or (sort == "relevance" and not text):
         sort = "relevance" if text else "date"
-    total, facets = facet_counts(base, selection)
-
-    results = base.filter(selection.q()) if selection.selected else base
-    order = {
-        "relevance": ["-rank", F("reported_on").desc(nulls_last=True), "-id"],
-        "date": [F("reported_on").desc(nulls_last=True), "-id"],
-        "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
-    }[sort]
-    results = _with_parties(results.order_by(*order))
+    base = public_incidents()
+    matches = None
     if text:
-        query = SearchQuery(text, config="english", search_type="websearch")
-        results = results.annotate(
-            snippet=SearchHeadline(
-                "summary",
-                query,
-                config="english",
-                start_sel=_MARK_START,
-                stop_sel=_MARK_STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-            )
-        )
-    page = paginate(results, raw_page, PAGE_SIZE, count=total)
+        searched = search_incidents(base, text).order_by()
+        if selection.selected:
+            # Whether each match also passes the facets, in the same query.
+            searched = searched.annotate(chosen=ExpressionWrapper(selection.q(), output_field=BooleanField()))
+            rows = list(searched.values_list("pk", "rank", "reported_on", "chosen"))
+        else:
+            rows = [(*row, True) for row in searched.values_list("pk", "rank", "reported_on")]
+        matches = [row[:3] for row in rows if row[3]]
+        base = base.filter(_among(row[0] for row in rows))
+    total, facets = facet_counts(base, selection)
+    results = base.filter(selection.q()) if selection.selected else base
+
+    if sort == "relevance":
+        ordered_ids = [row[0] for row in sorted(matches, key=_relevance_order)]
+        page = paginate(ordered_ids, raw_page, PAGE_SIZE, count=len(ordered_ids))
+        rows = _with_parties(_with_snippet(public_incidents().filter(pk__in=list(page.object_list)), text))
+        by_id = {incident.pk: incident for incident in rows}
+        page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    else:
+        order = {
+            "date": [F("reported_on").desc(nulls_last=True), "-id"],
+            "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
+        }[sort]
+        results = _with_parties(_with_snippet(results.order_by(*order), text))
+        page = paginate(results, raw_page, PAGE_SIZE, count=total)
     for incident in page.object_list:
         incident.snippet_html = highlight(getattr(incident, "snippet", ""))
     return IncidentSearch(text, sort, page, total, facets, selection)
+
+
+def _with_snippet(queryset, text):
+    """Annotate `snippet`: the summary with the matches marked (only the
+    page's rows are rendered, so ts_headline runs twenty times at most)."""
+    if not text:
+        return queryset
+    query = SearchQuery(text, config="english", search_type="websearch")
+    return queryset.annotate(
+        snippet=SearchHeadline(
+            "summary",
+            query,
+            config="english",
+            start_sel=_MARK_START,
+            stop_sel=_MARK_STOP,
+            max_words=35,
+            min_words=15,
+            max_fragments=2,
+        )
+    )
 
 
 def home_page_data() -> dict:

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 BUDGETS = {
     "home": 8,
     "list": 8,
-    "search": 9,
-    "faceted": 11,
+    "search": 10,
+    "faceted": 13,
     "incident": 13,
     "source": 2,
     "organisation": 5,

@@ -1,0 +1,118 @@
+"""Server time of the public pages on a realistic dataset.
+
+Fills the benchmark database (bench.database; BENCH_WEB_INCIDENTS synthetic
+incidents, default 10,000, with their claims, sources, evidence and
+measurements), then requests the incident list (plain, paged, faceted),
+searches (words, phrases, a typo in a name, search plus facets) and incident
+pages through Django's test client, in-process, so the figure is the
+server's own time: URL routing, queries, template rendering, middleware.
+Prints the median and p95 per page type; the target is a p95 under 150 ms.
+
+Run: `python -m bench web` (or `python -m bench.web`). BENCH_WEB_REQUESTS
+sets the requests per page type (default 200).
+"""
+
+import os
+import random
+import statistics
+import time
+
+from bench.database import setup_bench_database
+
+TARGET_P95_MS = 150
+SEARCHES = [
+    "blackmail",
+    "reverse SSH tunnel",
+    "alibba",  # a typo in a name: trigram matching
+    "self-exfiltration",
+    '"cryptocurrency mining"',
+    "deception OR sabotage",
+    "claude",
+    "reward hacking -evaluation",
+]
+FACETS = ["kind=incident", "severity=4&severity=5", "year=2024", "setting=evaluation", "reproduction=no"]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def list_urls(rng, count, pages):
+    urls = []
+    for _ in range(count):
+        choice = rng.random()
+        if choice < 0.3:
+            urls.append("/incidents/")
+        elif choice < 0.6:
+            urls.append(f"/incidents/?page={rng.randint(2, pages)}")
+        else:
+            facets = "&".join(rng.sample(FACETS, rng.randint(1, 2)))
+            urls.append(f"/incidents/?{facets}&sort={rng.choice(['date', 'severity'])}")
+    return urls
+
+
+def search_urls(rng, count, organisation_slugs):
+    urls = []
+    for _ in range(count):
+        url = f"/incidents/?q={rng.choice(SEARCHES)}"
+        if rng.random() < 0.3:
+            url += f"&{rng.choice(FACETS)}"
+        if rng.random() < 0.2 and organisation_slugs:
+            url += f"&organisation={rng.choice(organisation_slugs)}"
+        urls.append(url)
+    return urls
+
+
+def time_pages(client, urls) -> list[float]:
+    """Milliseconds per request; any status but 200 stops the benchmark."""
+    times = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        times.append(elapsed)
+    return times
+
+
+def main() -> list[tuple]:
+    incidents = int(os.environ.get("BENCH_WEB_INCIDENTS", "10000"))
+    requests = int(os.environ.get("BENCH_WEB_REQUESTS", "200"))
+    setup_bench_database(incidents)
+
+    from django.test import Client
+
+    from incidents.models import Organisation
+    from incidents.search import trigram_available
+    from incidents.selectors import PAGE_SIZE, public_incidents
+
+    rng = random.Random(20251230)
+    published = public_incidents().count()
+    public_ids = list(public_incidents().order_by("?").values_list("public_id", flat=True)[:requests])
+    slugs = list(Organisation.objects.values_list("slug", flat=True)[:50])
+    plans = {
+        "list": list_urls(rng, requests, max(2, published // PAGE_SIZE)),
+        "search": search_urls(rng, requests, slugs),
+        "incident": [f"/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
+    }
+    print(f"{published:,} published incidents; pg_trgm {'on' if trigram_available() else 'off'}; "
+          f"{requests} requests per page type")
+
+    client = Client()
+    for urls in plans.values():  # warm connections, caches and templates
+        time_pages(client, urls[:10])
+
+    rows = []
+    for name, urls in plans.items():
+        times = time_pages(client, urls)
+        median, p95 = statistics.median(times), percentile(times, 0.95)
+        print(f"{name:9} median {median:7.1f} ms   p95 {p95:7.1f} ms   max {max(times):7.1f} ms")
+        rows.append((f"{name} page median", f"{median:.1f}", "ms", ""))
+        rows.append((f"{name} page p95", f"{p95:.1f}", "ms", f"< {TARGET_P95_MS}"))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
