@@ -104,8 +104,18 @@ def export_dataset(progress: Callable[[Iterable], Iterable] | None = None) -> di
     }
 
 
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Times with all their microseconds (Django's encoder keeps milliseconds),
+    so a re-export of a loaded dataset is identical to the original."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 def write_dataset(document: dict, handle) -> None:
-    json.dump(document, handle, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1, sort_keys=False)
+    json.dump(document, handle, cls=ExactJSONEncoder, ensure_ascii=False, indent=1, sort_keys=False)
     handle.write("\n")
 
 

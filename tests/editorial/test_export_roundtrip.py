@@ -1,6 +1,7 @@
 """`manage.py export` then `manage.py import_export` into an empty database:
 nothing lost, identifiers kept."""
 
+import datetime
 import json
 
 import pytest
@@ -48,6 +49,8 @@ def build_dataset():
     Verdict.objects.create(
         run=run, claim=claim, outcome="consistent", reason="Within tolerance.", harness_metric=link, measurement=reproduced
     )
+    # A time whose microseconds are below a millisecond must survive exactly.
+    Incident.objects.filter(pk=incident.pk).update(updated=datetime.datetime(2025, 1, 2, 3, 4, 5, 123, tzinfo=datetime.UTC))
     hidden = IncidentFactory(is_published=False, title="A draft nobody may see")
     EvidenceFactory(incident=hidden)
     run_import(AvidImporter(), [AVID_REPORT])
@@ -91,6 +94,7 @@ def test_export_then_import_into_an_empty_database_keeps_everything(tmp_path):
     assert read(second) == exported
     restored = Incident.objects.get(pk=incident.pk)
     assert restored.public_id == incident.public_id
+    assert restored.updated.microsecond == 123
     assert set(restored.taxonomy.values_list("pk", flat=True)) == set(incident.taxonomy.values_list("pk", flat=True))
     assert Incident.objects.get(pk=duplicate.pk).merged_into_id == incident.pk
     assert restored.history.first().history_change_reason == "Loaded from a dataset export"
