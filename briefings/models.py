@@ -54,6 +54,9 @@ class Briefing(models.Model):
     page_count = models.PositiveIntegerField(null=True, blank=True)
     size_bytes = models.PositiveIntegerField(null=True, blank=True)
     render_seconds = models.FloatField(null=True, blank=True)
+    task_id = models.CharField(
+        max_length=200, blank=True, help_text="The render task sent to the broker; empty while none was accepted."
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
 

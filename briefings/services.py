@@ -6,6 +6,7 @@ content gives the same stored file without rendering again; any change to the
 incident gives a new hash and a new file.
 """
 
+import datetime
 import hashlib
 import logging
 import time
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config.queueing import send, send_on_commit
 from incidents.models import Incident
 
 from .models import Briefing, briefing_upload_path
@@ -149,5 +151,36 @@ def request_incident_briefing(incident: Incident) -> Briefing:
         if briefing.status == Briefing.Status.FAILED:
             Briefing.objects.filter(pk=briefing.pk).update(status=Briefing.Status.QUEUED, error="")
             briefing.status, briefing.error = Briefing.Status.QUEUED, ""
-        transaction.on_commit(lambda: render_briefing_pdf.delay(briefing.pk))
+        send_on_commit(render_briefing_pdf, briefing.pk, on_sent=lambda task_id: _record_task(briefing.pk, task_id))
     return briefing
+
+
+def _record_task(briefing_id: int, task_id: str) -> None:
+    Briefing.objects.filter(pk=briefing_id).update(task_id=task_id)
+
+
+# A render or delivery recorded this long ago without reaching the broker is sent again.
+REQUEUE_AFTER = datetime.timedelta(minutes=1)
+
+
+def requeue_undispatched(now: datetime.datetime | None = None) -> int:
+    """Send the renders and digest deliveries that were recorded while the
+    broker was unreachable (see config.queueing). Both tasks are idempotent,
+    so one sent twice is still done once. Returns how many were sent."""
+    from .models import DigestDelivery
+    from .tasks import render_and_send_digest, render_briefing_pdf
+
+    cutoff = (now or timezone.now()) - REQUEUE_AFTER
+    sent = 0
+    for briefing_id in Briefing.objects.filter(status=Briefing.Status.QUEUED, task_id="", created__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        task_id = send(render_briefing_pdf, briefing_id)
+        if task_id:
+            _record_task(briefing_id, task_id)
+            sent += 1
+    for delivery_id in DigestDelivery.objects.filter(
+        status=DigestDelivery.Status.PENDING, attempts=0, created__lt=cutoff
+    ).values_list("pk", flat=True):
+        sent += bool(send(render_and_send_digest, delivery_id))
+    return sent

@@ -36,8 +36,15 @@ def send_due_digests(cadence: str) -> int:
     confirmed subscription of this cadence."""
     delivery_ids = delivery.plan_deliveries(cadence)
     for delivery_id in delivery_ids:
-        render_and_send_digest.delay(delivery_id)
+        # A delivery the broker does not take now stays pending; requeue_undispatched sends it later.
+        send(render_and_send_digest, delivery_id)
     return len(delivery_ids)
+
+
+@shared_task(name="briefings.tasks.requeue_undispatched")
+def requeue_undispatched() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): send what a broker outage held back."""
+    return services.requeue_undispatched()
 
 
 @shared_task(

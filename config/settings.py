@@ -158,6 +158,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat copies these into its database schedule (editable in the admin):
+# work recorded while the broker was unreachable is sent once it is back.
+CELERY_BEAT_SCHEDULE = {
+    "requeue-undispatched-briefings": {"task": "briefings.tasks.requeue_undispatched", "schedule": 60.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Reproductions: where evaluation workers find model weights, which device
@@ -248,6 +253,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.close_request_bodies",
+        "api.schema.describe_parameters",
     ],
 }
 
@@ -281,4 +287,3 @@ AIKB_IMPORT_MAX_BYTES = env_int("AIKB_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 AIKB_IMPORT_MAX_LINE_BYTES = env_int("AIKB_IMPORT_MAX_LINE_BYTES", 5 * 1024 * 1024)
 AIKB_SUBMISSION_MAX_BYTES = env_int("AIKB_SUBMISSION_MAX_BYTES", 10 * 1024 * 1024)
 AIKB_SUBMISSIONS_PER_HOUR = env_int("AIKB_SUBMISSIONS_PER_HOUR", 5)
-        "api.schema.describe_parameters",
