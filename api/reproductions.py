@@ -86,7 +86,7 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReproductionRun
         fields = [
-            "url", "id", "harness", "model", "status", "purpose", "progress", "triggered_by", "created", "started_at",
+            "url", "id", "harness", "model", "status", "purpose", "progress", "attempts", "triggered_by", "created", "started_at",
             "finished_at", "duration_seconds", "worker_host", "device", "gpu_name", "gpu_memory_mb", "dtype",
             "batch_size", "input_tokens", "output_tokens", "total_tokens", "versions", "task_version", "reference",
             "log_url", "log_sha256", "scores", "error", "verdicts",

@@ -113,7 +113,7 @@ class ReproductionRunAdmin(admin.ModelAdmin):
     actions = ["cancel_runs"]
     inlines = [VerdictInline]
     readonly_fields = [
-        "status", "purpose", "progress", "triggered_by", "requested_by", "reference", "started_at", "finished_at",
+        "status", "purpose", "progress", "attempts", "triggered_by", "requested_by", "reference", "started_at", "finished_at",
         "worker_host", "device", "gpu_name", "gpu_memory_mb", "dtype", "batch_size", "input_tokens", "output_tokens",
         "total_tokens", "versions", "task_version", "log_file", "log_sha256", "scores", "error", "celery_task_id",
     ]

@@ -87,3 +87,17 @@ def test_worker_runs_smollm2_on_cpu_as_a_pipeline_check(worker, smollm2_folder):
     verdict = Verdict.objects.get(run=run)
     assert verdict.outcome == Verdict.Outcome.INCONCLUSIVE and "Pipeline check" in verdict.reason
     assert not ClaimStatusChange.objects.exists()
+
+
+def test_reproduce_command_follows_a_worker_run_with_a_progress_bar(worker):
+    import io
+
+    from django.core.management import call_command
+
+    harness, model = mock_pair()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("reproduce", harness.slug, "--model", model.slug, stdout=out, stderr=err)
+
+    run = ReproductionRun.objects.get(harness=harness)
+    assert run.status == ReproductionRun.Status.SUCCEEDED and run.triggered_by == "command"
+    assert "8/8" in err.getvalue() and f"Run {run.pk} succeeded (pipeline check)" in out.getvalue()
