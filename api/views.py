@@ -253,11 +253,17 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
 
     def get_queryset(self):
         queryset = _visible(self).annotate(has_reproduction=has_reproduction_q())
-        queryset = queryset.prefetch_related(
-            Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
-            Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system")),
+        # Only the columns the items show: the stored search vector and
+        # descriptions are large and unused here.
+        queryset = queryset.defer("search_vector").prefetch_related(
+            Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation").only(
+                "id", "incident_id", "role", "organisation__id", "organisation__slug", "organisation__name")),
+            Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system").only(
+                "id", "incident_id", "role", "system__id", "system__slug", "system__name")),
             Prefetch("taxonomy", queryset=TaxonomyTerm.objects.only("id", "slug")),
         )
+        if self.action == "list":
+            queryset = queryset.defer("body")
         if self.action != "list":
             queryset = queryset.prefetch_related(
                 Prefetch("claims", queryset=Claim.objects.order_by("position", "id")),

@@ -1,0 +1,70 @@
+"""Swagger UI and Redoc really render the schema in a headless Chromium,
+offline and under the pages' Content-Security-Policy."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("AIKB_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (Debian package `chromium`)")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
+    # Nothing may be fetched from elsewhere: the docs work offline.
+    page.outside = []
+    page.on("request", lambda request: request.url.startswith(live_server.url) or request.url.startswith(("data:", "blob:"))
+            or page.outside.append(request.url))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_swagger_ui_lists_the_operations(page):
+    page.goto("/api/docs/")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/v1/incidents/" in path for path in paths)
+    assert len(paths) > 15
+    assert page.outside == []
+    assert page.problems == []
+
+
+def test_redoc_renders_the_reference(page):
+    page.goto("/api/redoc/")
+    page.wait_for_selector("text=List and search incidents")
+    assert page.locator("h1").first.inner_text().startswith("AI Incident Knowledge Base API")
+    assert page.outside == []
+    assert [p for p in page.problems if "Content Security Policy" in p] == []
