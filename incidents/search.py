@@ -70,7 +70,7 @@ def search_incidents(queryset, text: str):
     annotation; the caller orders by it. The web pages and the API both call
     this, so their ranking is the same."""
     from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-    from django.db.models import F, FloatField, Q, Value
+    from django.db.models import Exists, F, FloatField, Q, Value
     from django.db.models.functions import Coalesce
 
     from .models import IncidentOrganisation, IncidentSystem
@@ -91,7 +91,11 @@ def search_incidents(queryset, text: str):
     Incident = queryset.model
     text_matches = Q(pk__in=Incident.objects.filter(search_vector=query).values("pk"))
     found = queryset.filter(text_matches | name_matches)
-    if found.exists():
+    # Two uncorrelated EXISTS stop at their first hit; found.exists() would
+    # first build the whole set of text matches.
+    if queryset.model.objects.filter(
+        Exists(queryset.filter(search_vector=query)) | Exists(queryset.filter(name_matches))
+    ).exists():
         return found.annotate(rank=Coalesce(SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField()))
     # Nothing matched the words as written: fall back to similar titles, so a
     # typo ("blackmial") still finds something. Word similarity over every
