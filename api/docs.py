@@ -9,6 +9,7 @@ from incidents.models import Claim
 from incidents.selectors import public_incidents
 
 from .columns import CSV_COLUMNS
+from .credential_throttle import token_failures
 from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
@@ -31,6 +32,8 @@ def getting_started(request):
             "max_page_size": MAX_PAGE_SIZE,
             "example_id": incident.public_id if incident else "AIKB-2025-0001",
             "example_claim_id": claim.pk if claim else 1,
+            "auth_failure_limit": token_failures.limit,
+            "auth_failure_window_minutes": token_failures.window // 60,
         },
     )
 

@@ -125,3 +125,4 @@ def test_getting_started_page_loads_and_links_the_docs(client):
     for link in ('href="/api/docs/"', 'href="/api/redoc/"', 'href="/api/schema/"'):
         assert link in html
     assert "curl" in html and "import requests" in html
+    assert "after 10 from one address within 15 minutes" in " ".join(html.split())
