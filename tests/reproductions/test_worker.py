@@ -101,3 +101,48 @@ def test_reproduce_command_follows_a_worker_run_with_a_progress_bar(worker):
     run = ReproductionRun.objects.get(harness=harness)
     assert run.status == ReproductionRun.Status.SUCCEEDED and run.triggered_by == "command"
     assert "8/8" in err.getvalue() and f"Run {run.pk} succeeded (pipeline check)" in out.getvalue()
+
+
+def test_cancelling_a_run_on_a_worker_stops_it_and_frees_the_worker(worker, monkeypatch):
+    from config.celery import app
+    from reproductions import services
+    from reproductions.services import cancel_run
+    from tests.reproductions.workers import REDIS_URL
+
+    real_terminate = services._terminate
+
+    def terminate(task_id):
+        # The web process's own broker is the test broker here: publish the
+        # control message on it (not through the app's default producer pool).
+        with app.connection_for_write(REDIS_URL, transport_options={}) as conn:
+            monkeypatch.setattr(app.control.mailbox, "producer_pool", None)
+            monkeypatch.setattr(app, "connection_or_acquire", lambda *args, **kwargs: _Same(conn))
+            real_terminate(task_id)
+
+    monkeypatch.setattr(services, "_terminate", terminate)
+    harness, model = mock_pair(delay_seconds=0.5)
+    run = trigger_run(harness, model, triggered_by=ReproductionRun.Trigger.API)
+    wait_for(run.pk, lambda r: r.status == "running" and r.samples_done >= 1, worker)
+
+    assert cancel_run(run) is True
+    next_run = trigger_run(HarnessMetricFactory().harness, model, triggered_by=ReproductionRun.Trigger.API)
+    next_run = wait_for(next_run.pk, finished, worker, timeout=90)
+
+    assert next_run.status == ReproductionRun.Status.SUCCEEDED, next_run.error
+    run.refresh_from_db()
+    assert run.status == ReproductionRun.Status.CANCELLED and run.samples_done < 8
+    assert not Measurement.objects.filter(reproduction_run=run).exists()
+    assert f"Terminating {run.celery_task_id}" in worker.output() or f"Tasks flagged as revoked: {run.celery_task_id}" in worker.output()
+
+
+class _Same:
+    """A context manager handing out one existing connection."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        return self.conn
+
+    def __exit__(self, *exc):
+        return False
