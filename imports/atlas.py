@@ -114,7 +114,11 @@ class AtlasImporter(Importer):
             "is_published": published,
         }
         incident = save_incident(incident, fields, f"Imported from MITRE ATLAS {external_id}")
-        terms = [_technique_term(step.get("technique"), item.context) for step in procedure if isinstance(step, dict)]
+        terms = [
+            _technique_term(step.get("technique"), item.context, self.term_cache)
+            for step in procedure
+            if isinstance(step, dict)
+        ]
         wanted = {term.pk for term in terms if term is not None}
         current = set(incident.taxonomy.filter(scheme=TaxonomyTerm.Scheme.BEHAVIOUR, code__startswith="AML.").values_list("pk", flat=True))
         if wanted != current:
@@ -158,7 +162,7 @@ def _occurred(study) -> tuple[datetime.date, str]:
     return raw, precision
 
 
-def _technique_term(technique_id, context) -> TaxonomyTerm | None:
+def _technique_term(technique_id, context, cache: dict) -> TaxonomyTerm | None:
     """The behaviour term for an ATLAS technique (its parent technique first,
     for a sub-technique such as AML.T0043.003)."""
     if not technique_id:
@@ -167,13 +171,18 @@ def _technique_term(technique_id, context) -> TaxonomyTerm | None:
     technique = context["techniques"].get(technique_id, {})
     parent = None
     if technique_id.count(".") >= 2:
-        parent = _technique_term(technique_id.rsplit(".", 1)[0], context)
+        parent = _technique_term(technique_id.rsplit(".", 1)[0], context, cache)
     name = technique.get("name") or technique_id
     description = str(technique.get("description") or "")
     if description:
         description += f"\n\nMITRE ATLAS technique [{technique_id}]({TECHNIQUE_URL.format(id=technique_id)})."
     return taxonomy_term(
-        TaxonomyTerm.Scheme.BEHAVIOUR, technique_id[:20], f"ATLAS: {name}", parent=parent, description=description
+        TaxonomyTerm.Scheme.BEHAVIOUR,
+        technique_id[:20],
+        f"ATLAS: {name}",
+        parent=parent,
+        description=description,
+        cache=cache,
     )
 
 

@@ -228,7 +228,7 @@ class MitRiskImporter(Importer):
             "is_published": published,
         }
         incident = save_incident(incident, fields, f"Imported from MIT AI Risk Repository {external_id}")
-        terms = _terms(row)
+        terms = _terms(row, self.term_cache)
         mit_schemes = [TaxonomyTerm.Scheme.MIT_DOMAIN, TaxonomyTerm.Scheme.MIT_CAUSAL]
         current = set(incident.taxonomy.filter(scheme__in=mit_schemes).values_list("pk", flat=True))
         wanted = {term.pk for term in terms}
@@ -284,12 +284,12 @@ def _code_and_name(value) -> tuple[str, str]:
     return match.group(1), match.group(2).strip()
 
 
-def _terms(row) -> list[TaxonomyTerm]:
+def _terms(row, cache: dict) -> list[TaxonomyTerm]:
     terms = []
     domain_code = None
     if row.get("domain"):
         code, name = _code_and_name(row["domain"])
-        domain = taxonomy_term(TaxonomyTerm.Scheme.MIT_DOMAIN, code, name)
+        domain = taxonomy_term(TaxonomyTerm.Scheme.MIT_DOMAIN, code, name, cache=cache)
         domain_code = code
         terms.append(domain)
     if row.get("subdomain") and not str(row["subdomain"]).startswith("X"):
@@ -298,7 +298,7 @@ def _terms(row) -> list[TaxonomyTerm]:
         if domain_code is None or domain_code != parent_code:
             raise ImportItemError(f"Sub-domain {row['subdomain']!r} does not belong to Domain {row.get('domain')!r}")
         if not code.endswith(".0"):  # "4.0 > Malicious use" is the domain itself
-            terms.append(taxonomy_term(TaxonomyTerm.Scheme.MIT_DOMAIN, code, name, parent=terms[-1]))
+            terms.append(taxonomy_term(TaxonomyTerm.Scheme.MIT_DOMAIN, code, name, parent=terms[-1], cache=cache))
     for key, dimension in CAUSAL.items():
         value = row.get(key)
         if not value:
@@ -311,18 +311,22 @@ def _terms(row) -> list[TaxonomyTerm]:
             raise ImportItemError(f"unknown {dimension} value {value!r}; expected 1, 2, 3 or 4 (not coded)")
         if number == NOT_CODED:
             continue
-        parent = taxonomy_term(TaxonomyTerm.Scheme.MIT_CAUSAL, "", dimension)
-        existing = _causal_child(parent, name)
-        terms.append(existing or taxonomy_term(TaxonomyTerm.Scheme.MIT_CAUSAL, f"{key}.{number}", name, parent=parent))
+        parent = taxonomy_term(TaxonomyTerm.Scheme.MIT_CAUSAL, "", dimension, cache=cache)
+        existing = _causal_child(parent, name, cache)
+        terms.append(existing or taxonomy_term(TaxonomyTerm.Scheme.MIT_CAUSAL, f"{key}.{number}", name, parent=parent, cache=cache))
     return terms
 
 
-def _causal_child(parent, name) -> TaxonomyTerm | None:
+def _causal_child(parent, name, cache: dict) -> TaxonomyTerm | None:
     """Match a causal value to an existing term whatever its spelling
     ("Pre-deployment", "Pre- deployment")."""
     wanted = re.sub(r"[^a-z]", "", name.lower())
+    key = ("causal-child", parent.pk, wanted)
+    if key in cache:
+        return cache[key]
     for term in parent.children.all():
         if re.sub(r"[^a-z]", "", term.name.lower()) == wanted:
+            cache[key] = term
             return term
     return None
 

@@ -94,6 +94,15 @@ class Importer:
 
     database: str = ""
 
+    def __init__(self):
+        # Taxonomy terms looked up during the run (see upserts.taxonomy_term).
+        self.term_cache: dict = {}
+
+    def rolled_back(self) -> None:
+        """An item's transaction was rolled back: forget what was looked up
+        inside it, since it may have been created there and is gone now."""
+        self.term_cache.clear()
+
     def read(self, paths) -> Iterable[RawItem]:
         raise NotImplementedError
 
@@ -193,8 +202,9 @@ def _import_one(importer: Importer, item: RawItem, seen: dict, known: dict, repo
             if dry_run:
                 raise _RollBack
     except _RollBack:
-        pass
+        importer.rolled_back()
     except Exception as error:  # noqa: BLE001 - one bad item must not stop the batch
+        importer.rolled_back()
         report.errors.append(ItemError(item.location, external_id, describe_error(error)))
         return
     if is_new:

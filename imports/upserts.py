@@ -76,15 +76,26 @@ def link_system(incident: Incident, system: AISystem | None, role: str) -> None:
         IncidentSystem.objects.get_or_create(incident=incident, system=system, role=role)
 
 
-def taxonomy_term(scheme: str, code: str, name: str, parent=None, description: str = "") -> TaxonomyTerm:
+def taxonomy_term(
+    scheme: str, code: str, name: str, parent=None, description: str = "", cache: dict | None = None
+) -> TaxonomyTerm:
     """The term of `scheme` with this code (or, without a code, this name under
-    this parent), created when missing so imports never drop a classification."""
+    this parent), created when missing so imports never drop a classification.
+
+    `cache` (one per import run) remembers the terms looked up; the pipeline
+    empties it whenever an item's transaction is rolled back (a dry run, a
+    failing item), since a term found there may have been created there."""
     name = clean_name(name)[:200]
+    key = (scheme, code, None if code else (parent.pk if parent else None, name.lower()))
+    if cache is not None and key in cache:
+        return cache[key]
     if code:
         found = TaxonomyTerm.objects.filter(scheme=scheme, code=code).first()
     else:
         found = TaxonomyTerm.objects.filter(scheme=scheme, parent=parent, name__iexact=name).first()
     if found:
+        if cache is not None:
+            cache[key] = found
         return found
     return TaxonomyTerm.objects.create(
         scheme=scheme,

@@ -74,3 +74,22 @@ def test_changed_case_study_updates_incident_and_techniques(atlas_document, tmp_
     assert incident.history.first().history_change_reason == f"Imported from MITRE ATLAS {study['id']}"
     codes = set(incident.taxonomy.filter(scheme=TaxonomyTerm.Scheme.BEHAVIOUR).values_list("code", flat=True))
     assert codes == {study["procedure"][0]["technique"]}
+
+
+def test_dry_run_reports_every_case_study_and_writes_nothing(atlas_document, tmp_path):
+    # Ten case studies that share techniques: each item's rolled-back terms must not leak into the next.
+    studies = [dict(study) for study in atlas_document["case-studies"][:10]]
+    # A technique used twice in one case study, and again in the next one.
+    repeated = studies[0]["procedure"][0]
+    studies[0]["procedure"] = [*studies[0]["procedure"], repeated]
+    studies[1]["procedure"] = [*studies[1]["procedure"], repeated]
+    document = atlas_document | {"case-studies": studies}
+    path = tmp_path / "ATLAS.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+    report = run_import(AtlasImporter(), [path], dry_run=True)
+
+    assert report.errors == []
+    assert report.created == 10
+    assert not Incident.objects.exists()
+    assert not TaxonomyTerm.objects.exists()

@@ -1,0 +1,49 @@
+"""The shared import loop: one transaction per item, and nothing remembered
+from an item that was rolled back."""
+
+import pytest
+
+from imports.pipeline import Applied, Importer, ImportItemError, run_import
+from imports.reading import RawItem
+from imports.upserts import save_incident, taxonomy_term
+from incidents.models import Incident, TaxonomyTerm
+
+pytestmark = pytest.mark.django_db
+
+
+class TermImporter(Importer):
+    """Each item makes an incident tagged with one term; an item with "fail"
+    looks the term up twice (so it is remembered) and then fails."""
+
+    database = "avid"
+
+    def read(self, paths):
+        for number, document in enumerate(paths, start=1):
+            yield RawItem(f"item {number}", document)
+
+    def identify(self, item):
+        return item.document["id"]
+
+    def is_published(self, item):
+        return True
+
+    def apply(self, item, external_id, incident, published):
+        term = taxonomy_term(TaxonomyTerm.Scheme.BEHAVIOUR, "T1", "Shared term", cache=self.term_cache)
+        term = taxonomy_term(TaxonomyTerm.Scheme.BEHAVIOUR, "T1", "Shared term", cache=self.term_cache)
+        if item.document.get("fail"):
+            raise ImportItemError("this item fails after writing")
+        incident = save_incident(incident, {
+            "title": f"Incident {external_id}", "kind": "incident", "summary": "s", "severity": 2,
+            "setting": "deployment", "is_published": published,
+        }, "test")
+        incident.taxonomy.add(term)
+        return Applied(incident=incident)
+
+
+def test_a_rolled_back_item_leaves_nothing_the_next_item_could_trip_on():
+    report = run_import(TermImporter(), [{"id": "a", "fail": True}, {"id": "b"}])
+
+    assert [e.message for e in report.errors] == ["this item fails after writing"]
+    assert report.created == 1
+    incident = Incident.objects.get()
+    assert list(incident.taxonomy.values_list("code", flat=True)) == ["T1"]
