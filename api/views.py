@@ -31,6 +31,7 @@ from incidents.models import (
     TaxonomyTerm,
 )
 from incidents.selectors import MAX_MERGE_HOPS
+from reproductions.models import Verdict
 
 from . import filters as api_filters
 from . import serializers as s
@@ -252,7 +253,9 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         return s.IncidentListSerializer if self.action == "list" else s.IncidentDetailSerializer
 
     def get_queryset(self):
-        queryset = _visible(self).annotate(has_reproduction=has_reproduction_q())
+        queryset = _visible(self)
+        if self.action != "list":
+            queryset = queryset.annotate(has_reproduction=has_reproduction_q())
         # Only the columns the items show: the stored search vector and
         # descriptions are large and unused here.
         queryset = queryset.defer("search_vector").prefetch_related(
@@ -277,6 +280,20 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
                 Prefetch("merged_from", queryset=Incident.objects.only("id", "public_id", "merged_into_id")),
             )
         return queryset
+
+    def paginate_queryset(self, queryset):
+        """On a list, has_reproduction is looked up for the page's incidents
+        only (one query): as an annotation, PostgreSQL computed it for every
+        row a deep page skipped over."""
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            reproduced = set(
+                Verdict.objects.filter(claim__incident_id__in=[incident.pk for incident in page])
+                .values_list("claim__incident_id", flat=True)
+            )
+            for incident in page:
+                incident.has_reproduction = incident.pk in reproduced
+        return page
 
     def prepare_item(self, obj):
         obj.sources = list(Source.objects.filter(evidence__incident=obj).distinct().order_by("-published_on", "title"))

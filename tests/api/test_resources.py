@@ -115,7 +115,7 @@ def test_the_fast_list_items_equal_the_generic_serializer(rich_incident):
     IncidentFactory(occurred_on=None, reported_on=None)
     request = Request(APIRequestFactory().get("/api/v1/incidents/"))
     view = IncidentViewSet(request=request, action="list", format_kwarg=None, kwargs={})
-    items = list(view.get_queryset())
+    items = view.paginate_queryset(view.filter_queryset(view.get_queryset()))
     context = {"request": request, "view": view}
     fast = IncidentListSerializer(items, many=True, context=context).data
     generic = IncidentSerializer(items, many=True, context=context).data
