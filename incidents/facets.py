@@ -16,10 +16,15 @@ has-reproduction through the indexed `Verdict.claim` and `Claim.incident`.
 """
 
 import datetime
+import hashlib
+import json
 import re
+import time
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
@@ -305,6 +310,69 @@ def parse_facets(params) -> FacetSelection:
 
 
 def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
+    """The facet counts, from the cache when this search and selection were
+    counted since the data last changed (see `counted_facets`)."""
+    key = _cache_key(base, selection)
+    found = cache.get(key) if key else None
+    if found is None:
+        found = counted_facets(base, selection)
+        if key:
+            cache.set(key, found, FACET_CACHE_SECONDS)
+    return found
+
+
+# Counting facets is the costly part of the list page (five grouped queries
+# over every matching incident), and the same counts serve every page and
+# sort order of one search. They are cached under a generation that any
+# change to the counted data replaces (signals below); bulk writes that skip
+# signals (synthetic data, raw SQL) show within FACET_CACHE_SECONDS. With a
+# per-process cache (LocMemCache) other processes also see an editor's change
+# within that time; with the shared Redis cache (AIKB_CACHE_URL), at once.
+FACET_CACHE_SECONDS = 60
+_GENERATION_KEY = "incidents:facets:generation"
+
+
+def _generation() -> int:
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        cache.add(_GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(_GENERATION_KEY)
+    return generation
+
+
+def invalidate_facet_counts(**kwargs) -> None:
+    """Start a new generation: counts cached before are no longer read."""
+    cache.set(_GENERATION_KEY, time.time_ns(), None)
+
+
+def _cache_key(base, selection: FacetSelection) -> str | None:
+    # Set by the list selector on the published, searched queryset: the
+    # search text is what, with the selection, decides the counts.
+    search = getattr(base, "facet_cache_text", None)
+    if search is None:
+        return None  # a queryset the caller did not describe: never cached
+    chosen = sorted((param, sorted(str(v) for v in values)) for param, values in selection.selected.items())
+    raw = json.dumps([_generation(), search, chosen], ensure_ascii=True)
+    return "incidents:facets:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _connect_invalidation() -> None:
+    from .models import AISystem, Claim, Evidence, Organisation
+
+    for model in (Incident, IncidentOrganisation, IncidentSystem, Organisation, AISystem, TaxonomyTerm, Claim,
+                  Evidence, Verdict):
+        uid = f"facet-counts-{model._meta.label}"
+        post_save.connect(invalidate_facet_counts, sender=model, weak=False, dispatch_uid=uid + "-save")
+        post_delete.connect(invalidate_facet_counts, sender=model, weak=False, dispatch_uid=uid + "-delete")
+    m2m_changed.connect(
+        invalidate_facet_counts, sender=Incident.taxonomy.through, weak=False, dispatch_uid="facet-counts-taxonomy"
+    )
+
+
+_connect_invalidation()
+
+
+def counted_facets(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
     """The number of results under every active facet, and each facet's
     values with their disjunctive counts. `base` is the published, searched
     queryset before facets."""

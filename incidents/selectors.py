@@ -100,10 +100,17 @@ def paginate(queryset, raw_page, per_page, count=None) -> Page:
     return paginator.get_page(page_number(raw_page))
 
 
+# Snippets are cut from the Markdown source: show link text and drop the
+# emphasis and heading marks, which would otherwise appear as typed.
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_MARKS = re.compile(r"\*\*|__|`|^#+\s*", re.M)
+
+
 def highlight(snippet: str) -> str:
     """ts_headline output, escaped, with the match marks as <mark>."""
     if not snippet:
         return ""
+    snippet = _MARKDOWN_MARKS.sub("", _MARKDOWN_LINK.sub(r"\1", snippet))
     html = escape(snippet).replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>")
     return mark_safe(html)  # escaped above; only our own <mark> tags remain
 
@@ -153,6 +160,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
             rows = [(*row, True) for row in searched.values_list("pk", "rank", "reported_on")]
         matches = [row[:3] for row in rows if row[3]]
         base = base.filter(_among(row[0] for row in rows))
+    base.facet_cache_text = text  # public incidents matching `text`: the counts may be cached under it
     total, facets = facet_counts(base, selection)
     results = base.filter(selection.q()) if selection.selected else base
 

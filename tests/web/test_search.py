@@ -268,3 +268,29 @@ def test_the_search_form_reflects_the_url_so_a_bookmark_restores_it(client, cata
 def test_relevance_sort_is_offered_only_for_a_search(client, catalogue):
     assert '<option value="relevance"' not in get(client, "/incidents/")
     assert '<option value="relevance" selected>' in get(client, "/incidents/?q=entry")
+
+
+# Cached facet counts
+
+
+def test_facet_counts_are_cached_across_pages_and_sorts_until_the_data_changes(client, catalogue):
+    with CaptureQueriesContext(connection) as first:
+        get(client, "/incidents/?kind=incident")
+    with CaptureQueriesContext(connection) as again:
+        page = get(client, "/incidents/?kind=incident&sort=severity&page=1")
+    assert len(again) <= len(first) - 5  # the aggregate and the four grouped counts
+    assert facet(page, "kind")["hazard"] == (1, False)
+
+    IncidentFactory(title="Entry G", kind="hazard")  # a save starts a new generation
+    page = get(client, "/incidents/?kind=incident")
+    assert facet(page, "kind")["hazard"] == (2, False)
+    assert facet(page, "taxonomy")["deception"] == (1, False)
+    catalogue["A"].taxonomy.clear()  # so does a change of links
+    assert "deception" not in facet(get(client, "/incidents/?kind=incident"), "taxonomy")
+
+
+def test_each_search_has_its_own_cached_counts(client, catalogue):
+    assert facet(get(client, "/incidents/?q=entry"), "kind")["incident"] == (3, False)
+    get(client, "/incidents/?q=nothing+matches+this")
+    assert "0 results" in get(client, "/incidents/?q=nothing+matches+this")
+    assert facet(get(client, "/incidents/?q=entry"), "kind")["incident"] == (3, False)
