@@ -123,7 +123,7 @@ def test_run_locked_by_another_live_worker_is_left_to_it(queued_run, settings):
 def test_cancelling_a_running_run_stops_it_and_records_nothing(queued_run):
     model = EvalModel.objects.create(
         name="Slow mock", slug="slow-mock", provider="mockllm",
-        model_args={"replies": ["Fine."], "delay_seconds": 0.2},
+        model_args={"replies": ["Fine."], "delay_seconds": 0.4},
     )
     run = queued_run(model=model, batch_size=1)
 

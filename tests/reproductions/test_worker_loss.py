@@ -25,7 +25,7 @@ def test_worker_killed_mid_run_is_redelivered_and_completes_once(start_worker):
     short = {"CELERY_VISIBILITY_TIMEOUT": "3", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
              "CELERY_UNACKED_RESTORE_THROTTLE": "1", "AIKB_REPRODUCTION_MAX_ATTEMPTS": "3"}
     first = start_worker(**short)
-    harness, model = mock_pair(delay_seconds=0.4)
+    harness, model = mock_pair(delay_seconds=0.6)
     run = trigger_run(harness, model, triggered_by=ReproductionRun.Trigger.API)
 
     running = wait_for(run.pk, lambda r: r.status == "running" and r.samples_done >= 1, first)
