@@ -189,8 +189,17 @@ class IncidentListSerializer(IncidentSerializer):
 
     def to_representation(self, obj):
         urls = self._url_templates()
-        org_links = obj.organisation_links.all()
-        system_links = obj.system_links.all()
+        organisations = getattr(obj, "list_organisations", None)
+        if organisations is None:  # not attached by the list view: read the relations
+            organisations = [{"slug": link.organisation.slug, "name": link.organisation.name, "role": link.role}
+                             for link in obj.organisation_links.all()]
+        systems = getattr(obj, "list_systems", None)
+        if systems is None:
+            systems = [{"slug": link.system.slug, "name": link.system.name, "role": link.role}
+                       for link in obj.system_links.all()]
+        taxonomy = getattr(obj, "list_taxonomy", None)
+        if taxonomy is None:
+            taxonomy = [term.slug for term in obj.taxonomy.all()]
         return {
             "url": urls["incident"].replace(_ID_SLOT, obj.public_id),
             "web_url": urls["incident_web"].replace(_ID_SLOT, obj.public_id),
@@ -207,17 +216,9 @@ class IncidentListSerializer(IncidentSerializer):
             "reported_on": _date(obj.reported_on),
             "reported_precision": obj.reported_precision,
             "is_published": obj.is_published,
-            "organisations": [
-                {"url": urls["organisation"].replace(_SLUG_SLOT, link.organisation.slug), "slug": link.organisation.slug,
-                 "name": link.organisation.name, "role": link.role}
-                for link in org_links
-            ],
-            "systems": [
-                {"url": urls["system"].replace(_SLUG_SLOT, link.system.slug), "slug": link.system.slug,
-                 "name": link.system.name, "role": link.role}
-                for link in system_links
-            ],
-            "taxonomy": [term.slug for term in obj.taxonomy.all()],
+            "organisations": [{"url": urls["organisation"].replace(_SLUG_SLOT, o["slug"]), **o} for o in organisations],
+            "systems": [{"url": urls["system"].replace(_SLUG_SLOT, o["slug"]), **o} for o in systems],
+            "taxonomy": taxonomy,
             "has_reproduction": bool(obj.has_reproduction),
             "created": _datetime(obj.created),
             "updated": _datetime(obj.updated),
