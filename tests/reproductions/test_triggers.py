@@ -354,3 +354,22 @@ def test_shipped_harnesses_load_on_this_worker_at_their_pinned_version(slug):
     spec = next(s for s in SHIPPED if s["slug"] == slug)
     task = load_task(spec["task"], spec["task_args"])
     assert str(task.version) == spec["task_version"]
+
+
+def test_run_and_harness_lists_cost_the_same_queries_for_one_item_or_many(queued_run):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reproductions.runner import execute_run
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert APIClient().get(url).status_code == 200
+        return len(captured)
+
+    execute_run(queued_run().pk)
+    one_run, one_harness = queries("/api/v1/runs/"), queries("/api/v1/harnesses/")
+    for _ in range(4):
+        execute_run(queued_run().pk)
+    assert queries("/api/v1/runs/") == one_run
+    assert queries("/api/v1/harnesses/") == one_harness
