@@ -135,6 +135,18 @@ def test_cancelling_a_run_on_a_worker_stops_it_and_frees_the_worker(worker, monk
     assert f"Terminating {run.celery_task_id}" in worker.output() or f"Tasks flagged as revoked: {run.celery_task_id}" in worker.output()
 
 
+def test_prepare_smollm2_registers_the_converted_model_as_a_stand_in(smollm2_folder):
+    import io
+
+    from django.core.management import call_command
+
+    folder, digests = smollm2_folder
+    call_command("prepare_smollm2", stdout=io.StringIO())
+    model = EvalModel.objects.get(slug="smollm2-135m-instruct")
+    assert model.is_stand_in and model.provider == "hf" and model.weight_sha256 == digests
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(digests)
+
+
 class _Same:
     """A context manager handing out one existing connection."""
 
@@ -146,3 +158,4 @@ class _Same:
 
     def __exit__(self, *exc):
         return False
+
