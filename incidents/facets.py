@@ -309,18 +309,6 @@ def parse_facets(params) -> FacetSelection:
     return FacetSelection(facets, selected, ignored, ignored_count)
 
 
-def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
-    """The facet counts, from the cache when this search and selection were
-    counted since the data last changed (see `counted_facets`)."""
-    key = _cache_key(base, selection)
-    found = cache.get(key) if key else None
-    if found is None:
-        found = counted_facets(base, selection)
-        if key:
-            cache.set(key, found, FACET_CACHE_SECONDS)
-    return found
-
-
 # Counting facets is the costly part of the list page (five grouped queries
 # over every matching incident), and the same counts serve every page and
 # sort order of one search. They are cached under a generation that any
@@ -345,15 +333,20 @@ def invalidate_facet_counts(**kwargs) -> None:
     cache.set(_GENERATION_KEY, time.time_ns(), None)
 
 
-def _cache_key(base, selection: FacetSelection) -> str | None:
-    # Set by the list selector on the published, searched queryset: the
-    # search text is what, with the selection, decides the counts.
-    search = getattr(base, "facet_cache_text", None)
-    if search is None:
-        return None  # a queryset the caller did not describe: never cached
+def _cache_key(text: str, selection: FacetSelection) -> str:
     chosen = sorted((param, sorted(str(v) for v in values)) for param, values in selection.selected.items())
-    raw = json.dumps([_generation(), search, chosen], ensure_ascii=True)
+    raw = json.dumps([_generation(), text, chosen], ensure_ascii=True)
     return "incidents:facets:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def cached_facet_counts(text: str, selection: FacetSelection):
+    """(total, facets) counted earlier for this search text and selection
+    in the current generation, or None."""
+    return cache.get(_cache_key(text, selection))
+
+
+def store_facet_counts(text: str, selection: FacetSelection, counts) -> None:
+    cache.set(_cache_key(text, selection), counts, FACET_CACHE_SECONDS)
 
 
 def _connect_invalidation() -> None:
@@ -372,7 +365,7 @@ def _connect_invalidation() -> None:
 _connect_invalidation()
 
 
-def counted_facets(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
+def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
     """The number of results under every active facet, and each facet's
     values with their disjunctive counts. `base` is the published, searched
     queryset before facets."""

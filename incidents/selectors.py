@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, Window
+from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .facets import FacetSelection, facet_counts, has_reproduction_q
+from .facets import FacetSelection, cached_facet_counts, facet_counts, has_reproduction_q, store_facet_counts
 from .models import (
     AISystem,
     Claim,
@@ -130,53 +130,36 @@ def _among(ids) -> Q:
     return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
 
 
-def _relevance_order(row):
-    """Sort key of a (pk, rank, reported_on) row: rank, then newest, then id."""
-    pk, rank, reported_on = row
-    return (-rank, reported_on is None, -(reported_on.toordinal() if reported_on else 0), -pk)
-
-
 def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_page) -> IncidentSearch:
     """The list page: published incidents matching `text` (full text and
     trigram names) and the facets, sorted, one page of them with
     highlighted snippets, and the facet counts.
 
-    A search is evaluated once: its matches (id, rank, date) are fetched in
-    one query and the facet counts and results then filter on those ids. The
-    full-text and trigram conditions are the costly part of every query, and
-    the page runs five or six of them."""
+    Facet counts come from the cache while the data is unchanged (they serve
+    every page and sort order of a search). When they must be counted, the
+    search is evaluated once, its ids fetched, and the five counting queries
+    filter on those ids: the full-text and trigram conditions are the costly
+    part of each query."""
     text = normalise_query(text)
     if sort not in SORTS or (sort == "relevance" and not text):
         sort = "relevance" if text else "date"
-    base = public_incidents()
-    matches = None
-    if text:
-        searched = search_incidents(base, text).order_by()
-        if selection.selected:
-            # Whether each match also passes the facets, in the same query.
-            searched = searched.annotate(chosen=ExpressionWrapper(selection.q(), output_field=BooleanField()))
-            rows = list(searched.values_list("pk", "rank", "reported_on", "chosen"))
-        else:
-            rows = [(*row, True) for row in searched.values_list("pk", "rank", "reported_on")]
-        matches = [row[:3] for row in rows if row[3]]
-        base = base.filter(_among(row[0] for row in rows))
-    base.facet_cache_text = text  # public incidents matching `text`: the counts may be cached under it
-    total, facets = facet_counts(base, selection)
-    results = base.filter(selection.q()) if selection.selected else base
+    public = public_incidents()
+    searched = search_incidents(public, text) if text else public
+    counts = cached_facet_counts(text, selection)
+    if counts is None:
+        base = public.filter(_among(searched.order_by().values_list("pk", flat=True))) if text else public
+        counts = facet_counts(base, selection)
+        store_facet_counts(text, selection, counts)
+    total, facets = counts
 
-    if sort == "relevance":
-        ordered_ids = [row[0] for row in sorted(matches, key=_relevance_order)]
-        page = paginate(ordered_ids, raw_page, PAGE_SIZE, count=len(ordered_ids))
-        rows = _with_parties(_with_snippet(public_incidents().filter(pk__in=list(page.object_list)), text))
-        by_id = {incident.pk: incident for incident in rows}
-        page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
-    else:
-        order = {
-            "date": [F("reported_on").desc(nulls_last=True), "-id"],
-            "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
-        }[sort]
-        results = _with_parties(_with_snippet(results.order_by(*order), text))
-        page = paginate(results, raw_page, PAGE_SIZE, count=total)
+    results = searched.filter(selection.q()) if selection.selected else searched
+    order = {
+        "relevance": ["-rank", F("reported_on").desc(nulls_last=True), "-id"],
+        "date": [F("reported_on").desc(nulls_last=True), "-id"],
+        "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
+    }[sort]
+    results = _with_parties(_with_snippet(results.order_by(*order), text))
+    page = paginate(results, raw_page, PAGE_SIZE, count=total)
     for incident in page.object_list:
         incident.snippet_html = highlight(getattr(incident, "snippet", ""))
     return IncidentSearch(text, sort, page, total, facets, selection)
