@@ -22,10 +22,10 @@ PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 
 BROKER_ERRORS = (KombuError, CeleryError, OSError)
 
 
-def send(task, *args) -> str | None:
-    """Publish `task(*args)`; its id, or None when the broker is unreachable."""
+def send(task, *args, **kwargs) -> str | None:
+    """Publish `task(*args, **kwargs)`; its id, or None when the broker is unreachable."""
     try:
-        return task.apply_async(args=args, retry=True, retry_policy=PUBLISH_RETRY_POLICY).id
+        return task.apply_async(args=args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY).id
     except BROKER_ERRORS as error:
         logger.warning("Broker unreachable; %s%r stays recorded and will be requeued: %s", task.name, args, error)
         return None

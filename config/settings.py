@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # work recorded while the broker was unreachable is sent once it is back.
 CELERY_BEAT_SCHEDULE = {
     "requeue-undispatched-briefings": {"task": "briefings.tasks.requeue_undispatched", "schedule": 60.0},
+    "requeue-undispatched-runs": {"task": "reproductions.tasks.requeue_undispatched", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from config.queueing import send
+
 from .models import EvalModel, Harness, ReproductionRun
 
 
@@ -115,9 +117,30 @@ def trigger_run(harness: Harness, model: EvalModel, *, triggered_by: str, user=N
     return run
 
 
-def _enqueue(task, run_id: int) -> None:
-    result = task.delay(run_id)
-    ReproductionRun.objects.filter(pk=run_id).update(celery_task_id=result.id or "")
+def _enqueue(task, run_id: int) -> str | None:
+    """Send the run to the gpu queue and remember the task; when the broker is
+    unreachable the run stays queued without a task and requeue_undispatched
+    sends it later (config.queueing). Returns the task id, if sent."""
+    task_id = send(task, run_id)
+    if task_id:
+        ReproductionRun.objects.filter(pk=run_id).update(celery_task_id=task_id)
+    return task_id
+
+
+# A queued run this old that never reached the broker is sent again.
+REQUEUE_AFTER = datetime.timedelta(minutes=1)
+
+
+def requeue_undispatched(now: datetime.datetime | None = None) -> int:
+    """Send the queued runs recorded while the broker was unreachable; the
+    run task is idempotent, so one sent twice still runs once. Returns how many were sent."""
+    from .tasks import run_reproduction
+
+    cutoff = (now or timezone.now()) - REQUEUE_AFTER
+    waiting = ReproductionRun.objects.filter(
+        status=ReproductionRun.Status.QUEUED, celery_task_id="", created__lt=cutoff
+    ).values_list("pk", flat=True)
+    return sum(1 for run_id in waiting if _enqueue(run_reproduction, run_id))
 
 
 @transaction.atomic

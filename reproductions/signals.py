@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
+from config.queueing import send
+
 from .models import Harness
 
 
@@ -20,7 +22,7 @@ def schedule_newly_registered(sender, instance, action, reverse, pk_set, **kwarg
         harness_ids, model_ids = sorted(pk_set), [instance.pk]
     else:  # harness.eval_models.add(model, ...)
         harness_ids, model_ids = [instance.pk], sorted(pk_set)
-    transaction.on_commit(lambda: schedule_reproductions.delay(harness_ids=harness_ids, model_ids=model_ids))
+    transaction.on_commit(lambda: send(schedule_reproductions, harness_ids=harness_ids, model_ids=model_ids))
 
 
 @celeryd_after_setup.connect

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .runner import execute_run
+from .services import requeue_undispatched as requeue_undispatched_runs
 from .services import schedule_reruns
 
 
@@ -23,3 +24,9 @@ def run_reproduction(run_id: int) -> str:
 def schedule_reproductions(harness_ids=None, model_ids=None, force: bool = False) -> int:
     """Default queue: queue due runs over harnesses × models."""
     return len(schedule_reruns(harness_ids=harness_ids, model_ids=model_ids, force=force))
+
+
+@shared_task(name="reproductions.tasks.requeue_undispatched")
+def requeue_undispatched() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): send the runs a broker outage held back."""
+    return requeue_undispatched_runs()

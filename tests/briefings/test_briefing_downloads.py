@@ -9,6 +9,7 @@ from django.urls import reverse
 from briefings import services, tasks
 from briefings.models import Briefing
 from briefings.selectors import published_incident
+from config import queueing
 from incidents.models import Incident
 from tests.factories import IncidentFactory
 
@@ -60,11 +61,23 @@ def test_failed_render_without_a_previous_one_explains(client, briefed_incident,
     assert "could not be rendered" in response.content.decode()
 
 
+def capture_render_sends(monkeypatch) -> list[int]:
+    """Briefing ids sent to the render task (through config.queueing)."""
+    queued = []
+
+    def fake_send(task, *args, **kwargs):
+        assert task.name == "briefings.tasks.render_briefing_pdf"
+        queued.append(*args)
+        return "task-1"
+
+    monkeypatch.setattr(queueing, "send", fake_send)
+    return queued
+
+
 def test_api_request_answers_202_and_the_poll_url_leads_to_the_pdf(
     client, briefed_incident, django_capture_on_commit_callbacks, monkeypatch
 ):
-    queued = []
-    monkeypatch.setattr(tasks.render_briefing_pdf, "delay", lambda pk: queued.append(pk))
+    queued = capture_render_sends(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/api/v1/briefings/", {"incident": briefed_incident.public_id}, content_type="application/json"
@@ -85,8 +98,7 @@ def test_api_request_answers_202_and_the_poll_url_leads_to_the_pdf(
 
 def test_api_request_for_unchanged_content_queues_nothing(client, briefed_incident, monkeypatch):
     services.incident_briefing(published_incident(briefed_incident.public_id))
-    queued = []
-    monkeypatch.setattr(tasks.render_briefing_pdf, "delay", lambda pk: queued.append(pk))
+    queued = capture_render_sends(monkeypatch)
     response = client.post("/api/v1/briefings/", {"incident": briefed_incident.public_id}, content_type="application/json")
     assert response.status_code == 202
     assert response.json()["status"] == "ready" and queued == []

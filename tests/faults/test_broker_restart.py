@@ -1,6 +1,7 @@
 """Redis restarted while tasks are queued: after it returns every queued task
-runs, and a briefing requested while it was down is recorded (202, never a
-500), sent by the requeue task once the broker is back, and rendered once.
+runs, and a briefing or reproduction run requested while it was down is
+recorded (202, never a 500) and sent by the requeue task once the broker is
+back; the briefings are rendered once.
 
 The test runs its own Redis (append-only file on, as README asks of
 production) on a free loopback port, so restarting it disturbs nothing else,
@@ -24,7 +25,11 @@ from rest_framework.test import APIClient
 from briefings.models import Briefing
 from briefings.services import requeue_undispatched
 from config.celery import app as celery_app
+from reproductions.models import EvalModel, ReproductionRun
+from reproductions.services import requeue_undispatched as requeue_runs
+from reproductions.services import trigger_run
 from tests.factories import ClaimFactory, EvidenceFactory, IncidentFactory
+from tests.reproductions.factories import HarnessMetricFactory
 from tests.test_stack import BASE_DIR, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -167,3 +172,19 @@ def test_queued_tasks_survive_a_redis_restart_and_requests_during_the_outage_are
     for incident in incidents:
         assert Briefing.objects.filter(incident=incident).count() == 1
     assert private_redis.queued("pdf") == 0
+
+
+def test_a_run_requested_while_the_broker_is_down_is_queued_and_sent_when_it_returns(private_redis):
+    mapping = HarnessMetricFactory()
+    model = EvalModel.objects.create(name="Mock model", slug="mock-model", provider="mockllm")
+    with celery_broker(private_redis.url):
+        private_redis.stop()
+        run = trigger_run(mapping.harness, model, triggered_by="api")
+        run.refresh_from_db()
+        assert run.status == ReproductionRun.Status.QUEUED and run.celery_task_id == ""
+
+        private_redis.start()
+        assert requeue_runs(now=timezone.now() + timedelta(minutes=5)) == 1
+        assert ReproductionRun.objects.get(pk=run.pk).celery_task_id
+        assert private_redis.queued("gpu") == 1
+        assert requeue_runs(now=timezone.now() + timedelta(minutes=5)) == 0

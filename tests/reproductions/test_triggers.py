@@ -32,12 +32,24 @@ def no_throttle_history():
     cache.clear()
 
 
+def sent_tasks(where: str, task_name: str):
+    """Capture what `where` (a module's `send`, see config.queueing) sends of
+    `task_name`: the mock is called with the task's arguments."""
+    sent = mock.Mock(return_value="task-123")
+
+    def fake_send(task, *args, **kwargs):
+        assert task.name == task_name
+        return sent(*args, **kwargs)
+
+    return mock.patch(where, side_effect=fake_send), sent
+
+
 @pytest.fixture
 def enqueued():
-    """The gpu task's delay, captured: (run ids sent)."""
-    with mock.patch("reproductions.tasks.run_reproduction.delay") as delay:
-        delay.return_value = mock.Mock(id="task-123")
-        yield delay
+    """The gpu task as sent, captured: (run ids sent)."""
+    patcher, sent = sent_tasks("reproductions.services.send", "reproductions.tasks.run_reproduction")
+    with patcher:
+        yield sent
 
 
 @pytest.fixture
@@ -252,7 +264,8 @@ def test_scheduler_reruns_only_what_is_due(enqueued):
 
 def test_registering_a_model_for_a_harness_schedules_it(django_capture_on_commit_callbacks):
     harness, model, other = HarnessFactory(), MockModelFactory(), HarnessFactory()
-    with mock.patch("reproductions.tasks.schedule_reproductions.delay") as delay:
+    patcher, delay = sent_tasks("reproductions.signals.send", "reproductions.tasks.schedule_reproductions")
+    with patcher:
         with django_capture_on_commit_callbacks(execute=True):
             harness.eval_models.add(model)
         delay.assert_called_once_with(harness_ids=[harness.pk], model_ids=[model.pk])
@@ -283,8 +296,8 @@ def test_register_model_command_pins_every_file_and_schedules(tmp_path, settings
     (folder / "config.json").write_text("{}")
     (folder / "model.safetensors").write_bytes(b"weights")
     harness = HarnessFactory()
-    with mock.patch("reproductions.tasks.schedule_reproductions.delay") as delay, \
-            django_capture_on_commit_callbacks(execute=True):
+    patcher, delay = sent_tasks("reproductions.signals.send", "reproductions.tasks.schedule_reproductions")
+    with patcher, django_capture_on_commit_callbacks(execute=True):
         call_command("register_model", "My model", "--path", "my-model", "--harness", harness.slug, stdout=io.StringIO())
     model = EvalModel.objects.get(slug="my-model")
     assert set(model.weight_sha256) == {"config.json", "model.safetensors"}
