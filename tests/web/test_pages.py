@@ -299,3 +299,12 @@ def test_refresh_keeps_new_evidence_searchable_from_the_list(client, rich_incide
     EvidenceFactory(incident=rich_incident, quote="a quite distinctive phrase about quokkas")
     refresh_search_vectors([rich_incident.pk])
     assert rich_incident.title in html(client.get("/incidents/?q=quokkas"))
+
+
+def test_the_500_page_renders_without_context_or_database(django_assert_num_queries):
+    from django.template.loader import render_to_string
+
+    with django_assert_num_queries(0):
+        page = render_to_string("500.html")
+    assert "<h1>Something went wrong</h1>" in page
+    assert 'lang="en-GB"' in page and 'href="/incidents/"' in page
