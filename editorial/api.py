@@ -75,6 +75,8 @@ class SubmissionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
         client = client_hash(request.META.get("REMOTE_ADDR", ""))
         if over_submission_limit(client):
             raise Throttled(wait=3600, detail="Too many submissions from this address in the last hour.")
+        if not hasattr(request.data, "get"):  # a JSON array or scalar instead of an object
+            raise ValidationError({"non_field_errors": ["Send a JSON object with the submission's fields."]})
         data = {key: request.data.get(key) or "" for key in SubmissionForm.base_fields if key != "file"}
         form = SubmissionForm(data, request.FILES)
         if form.is_spam():

@@ -199,4 +199,6 @@ def test_api_submission_and_tracking(client):
     assert "url" in bad.json()["errors"]
     spam = api.post("/api/v1/submissions/", {**NEW_INCIDENT, "website": "x"}, format="json")
     assert spam.status_code == 400
+    not_an_object = api.post("/api/v1/submissions/", [NEW_INCIDENT], format="json")
+    assert not_an_object.status_code == 400 and "non_field_errors" in not_an_object.json()["errors"]
     assert Submission.objects.count() == 1
