@@ -9,8 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response

@@ -9,6 +9,8 @@ import logging
 from celery import shared_task
 from celery.signals import worker_process_init
 
+from config.queueing import send
+
 from . import delivery, services
 
 logger = logging.getLogger(__name__)

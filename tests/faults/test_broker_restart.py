@@ -78,9 +78,9 @@ def private_redis(tmp_path):
 
 
 def _reset_producers():
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # Only forget the cached pools: they are kombu's process-wide pools for
+    # the broker URL, still used by other tests once the URL is restored.
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 

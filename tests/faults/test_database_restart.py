@@ -9,8 +9,10 @@ temporary folder) so that stopping it disturbs nothing else."""
 import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,17 +32,22 @@ def first_curated_incident_id() -> str:
 
 
 @pytest.fixture
-def private_postgres(tmp_path_factory):
+def private_postgres():
     import pgserver
 
-    # A short path: the socket lives in the data folder and Unix socket paths are limited to 107 bytes.
-    data_dir = Path(tmp_path_factory.mktemp("pg", numbered=True))
+    # Not under pytest's temporary folders: those are private to root (0700)
+    # and pgserver runs PostgreSQL as its own user when started by root. A
+    # short path also keeps the socket, which lives in the data folder, under
+    # the 107-byte limit of Unix socket paths.
+    data_dir = Path(tempfile.mkdtemp(prefix="aikb-pg-"))
+    data_dir.chmod(0o755)
     server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
     try:
         yield server
     finally:
         server.cleanup()
         atexit.unregister(server._cleanup)  # already stopped; its exit hook would log to closed streams
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def stop_postgres(server) -> None:

@@ -35,7 +35,7 @@ def html(response):
 
 
 def test_home_shows_recent_and_severe_incidents_status_changes_and_key_metrics(client):
-    mild = IncidentFactory(title="A mild glitch", severity=1, reported_on=datetime.date(2025, 12, 30))
+    IncidentFactory(title="A mild glitch", severity=1, reported_on=datetime.date(2025, 12, 30))
     grave = IncidentFactory(title="A grave failure", severity=5, reported_on=datetime.date(2024, 1, 1))
     IncidentFactory(title="Hidden draft", is_published=False)
     claim = ClaimFactory(incident=grave, statement="Models chose blackmail 96% of the time.")
