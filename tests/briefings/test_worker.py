@@ -44,7 +44,9 @@ def broker():
     except redis.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
     client.flushdb()
-    probe = Celery("probe", broker=REDIS_URL)
+    # Not the current app: shared tasks sent later in this process (other
+    # tests) must still go through config.celery's app.
+    probe = Celery("probe", broker=REDIS_URL, set_as_current=False)
     probe.conf.task_routes = settings.CELERY_TASK_ROUTES
     try:
         yield probe

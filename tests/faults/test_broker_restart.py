@@ -88,6 +88,7 @@ def _reset_producers():
 def celery_broker(url: str):
     """Point this process's Celery app (which sends tasks) at `url`."""
     saved = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
+    celery_app.set_current()  # shared tasks send through the current app
     celery_app.conf.broker_url, celery_app.conf.broker_transport_options = url, {}
     _reset_producers()
     try:
