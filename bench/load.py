@@ -81,7 +81,11 @@ def main() -> list[tuple]:
             time.sleep(5)
     finally:
         web.terminate()
-        web.wait(timeout=30)
+        try:
+            web.wait(timeout=60)  # gunicorn lets in-flight requests finish first
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.wait()
     with open(work / "stats_stats.csv") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     total = rows["Aggregated"]
