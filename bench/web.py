@@ -97,14 +97,14 @@ def main() -> list[tuple]:
 
     from incidents.models import Organisation
     from incidents.search import trigram_available
-    from incidents.selectors import PAGE_SIZE, public_incidents
+    from incidents.selectors import MAX_LISTED_RESULTS, PAGE_SIZE, public_incidents
 
     rng = random.Random(20251230)
     published = public_incidents().count()
     public_ids = list(public_incidents().order_by("?").values_list("public_id", flat=True)[:requests])
     slugs = list(Organisation.objects.values_list("slug", flat=True)[:50])
     plans = {
-        "list": list_urls(rng, requests, max(2, published // PAGE_SIZE)),
+        "list": list_urls(rng, requests, max(2, min(published, MAX_LISTED_RESULTS) // PAGE_SIZE)),
         "search": search_urls(rng, requests, slugs),
         "incident": [f"/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
     }

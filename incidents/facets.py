@@ -4,10 +4,10 @@ raw parameter is cleaned, and how the counts beside each value are computed.
 Facets are disjunctive: values within one facet are alternatives (OR), facets
 combine with AND, and the count beside a value is the number of results if
 that value were added, i.e. counted under every *other* active facet. The
-fixed-choice facets (kind, status, severity, setting, has-reproduction) are
-counted together in one aggregate query; year, taxonomy, organisation and AI
-system take one grouped query each, so the page's query count never depends
-on the data.
+fixed-choice facets (kind, status, severity, setting, has-reproduction) and
+the year are counted together from one grouped query; taxonomy, organisation
+and AI system take one grouped query each, so the page's query count never
+depends on the data.
 
 Every filter is backed by an index: the fixed-choice fields carry
 `db_index`, years filter `occurred_on` (indexed) by date range, the related
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.db.models.functions import ExtractYear
 
 from reproductions.models import Verdict
@@ -99,6 +99,14 @@ class ChoiceFacet:
     def label_for(self, value) -> str:
         return dict(self.choices).get(value, str(value))
 
+    def cube_expression(self):
+        """What the facet groups by in the counting cube (see facet_counts)."""
+        return F(self.lookup)
+
+    def cube_value(self, grouped):
+        """The facet value of a cube cell's grouped column."""
+        return grouped
+
 
 class ReproductionFacet(ChoiceFacet):
     def __init__(self):
@@ -111,6 +119,12 @@ class ReproductionFacet(ChoiceFacet):
         if set(values) == {"yes", "no"}:
             return Q()
         return self.value_q(values[0])
+
+    def cube_expression(self):
+        return ExpressionWrapper(has_reproduction_q(), output_field=BooleanField())
+
+    def cube_value(self, grouped):
+        return "yes" if grouped else "no"
 
 
 class YearFacet:
@@ -139,19 +153,11 @@ class YearFacet:
     def label_for(self, value) -> str:
         return str(value)
 
-    def counts(self, queryset, selected) -> FacetResult:
-        rows = (
-            queryset.filter(occurred_on__isnull=False)
-            .annotate(year=ExtractYear("occurred_on"))
-            .order_by()
-            .values("year")
-            .annotate(n=Count("pk"))
-        )
-        counted = {row["year"]: row["n"] for row in rows}
-        for year in selected:
-            counted.setdefault(year, 0)
-        values = [FacetValue(str(y), str(y), n, y in selected) for y, n in sorted(counted.items(), reverse=True)]
-        return FacetResult(self.param, self.label, values)
+    def cube_expression(self):
+        return ExtractYear("occurred_on")
+
+    def cube_value(self, grouped):
+        return grouped  # None for incidents without a date: no year value
 
 
 class RelatedFacet:
@@ -365,27 +371,65 @@ def _connect_invalidation() -> None:
 _connect_invalidation()
 
 
+def _cube_cells(base, selection: FacetSelection, cube_facets) -> list[tuple[dict, int]]:
+    """The matching incidents grouped by every cube facet at once: a few
+    hundred (values, count) cells from one scan, restricted by the active
+    related facets (taxonomy, organisation, system) only."""
+    names = {facet.param: f"cube_{facet.param}" for facet in cube_facets}
+    related = Q()
+    for facet in selection.facets:
+        values = selection.selected.get(facet.param)
+        if values and facet not in cube_facets:
+            related &= facet.q(values)
+    rows = (
+        base.filter(related)
+        .order_by()
+        .values(**{names[facet.param]: facet.cube_expression() for facet in cube_facets})
+        .annotate(cube_n=Count("pk"))
+    )
+    return [
+        ({facet.param: facet.cube_value(row[names[facet.param]]) for facet in cube_facets}, row["cube_n"])
+        for row in rows
+    ]
+
+
 def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
     """The number of results under every active facet, and each facet's
     values with their disjunctive counts. `base` is the published, searched
-    queryset before facets."""
-    aggregates = {"total": Count("pk", filter=selection.q()) if selection.selected else Count("pk")}
-    choice_facets = [f for f in selection.facets if isinstance(f, ChoiceFacet)]
-    for facet in choice_facets:
-        others = selection.q(except_param=facet.param)
-        for index, (value, _) in enumerate(facet.choices):
-            aggregates[f"{facet.param}__{index}"] = Count("pk", filter=others & facet.value_q(value))
-    counted = base.order_by().aggregate(**aggregates)
+    queryset before facets.
 
+    The fixed-value facets and the year are counted from one grouped query
+    (the cube): a value's count is the sum of the cells that have it and
+    pass every *other* active fixed-value facet. The related facets take one
+    grouped query each through their link tables."""
+    cube_facets = [facet for facet in selection.facets if hasattr(facet, "cube_expression")]
+    cells = _cube_cells(base, selection, cube_facets)
+    chosen = {facet.param: set(selection.selected.get(facet.param, [])) for facet in cube_facets}
+
+    def passes(cell, except_param=None) -> bool:
+        return all(
+            cell[param] in values for param, values in chosen.items() if values and param != except_param
+        )
+
+    total = sum(n for cell, n in cells if passes(cell))
     results = []
     for facet in selection.facets:
-        chosen = selection.selected.get(facet.param, [])
-        if isinstance(facet, ChoiceFacet):
-            values = [
-                FacetValue(str(value), label, counted[f"{facet.param}__{index}"], value in chosen)
-                for index, (value, label) in enumerate(facet.choices)
-            ]
-            results.append(FacetResult(facet.param, facet.label, values))
+        selected = selection.selected.get(facet.param, [])
+        if facet not in cube_facets:
+            results.append(facet.counts(base.filter(selection.q(except_param=facet.param)), selected))
+            continue
+        counted = {}
+        for cell, n in cells:
+            if cell[facet.param] is not None and passes(cell, except_param=facet.param):
+                counted[cell[facet.param]] = counted.get(cell[facet.param], 0) + n
+        if isinstance(facet, YearFacet):
+            for year in selected:
+                counted.setdefault(year, 0)
+            values = [FacetValue(str(y), str(y), n, y in selected) for y, n in sorted(counted.items(), reverse=True)]
         else:
-            results.append(facet.counts(base.filter(selection.q(except_param=facet.param)), chosen))
-    return counted["total"], results
+            values = [
+                FacetValue(str(value), label, counted.get(value, 0), value in selected)
+                for value, label in facet.choices
+            ]
+        results.append(FacetResult(facet.param, facet.label, values))
+    return total, results

@@ -44,6 +44,8 @@ def trigram_available() -> bool:
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
             _trigram_by_database[name] = cursor.fetchone() is not None
     return _trigram_by_database[name]
+
+
 TRIGRAM_WEIGHT = 0.5
 # Web-search operators: a quoted phrase, OR, or a word excluded with a minus.
 _OPERATORS = re.compile(r'"|(^|\s)-\S|\sOR\s')
@@ -62,6 +64,42 @@ def normalise_query(text: str) -> str:
     return " ".join(cleaned.split())[:MAX_QUERY_LENGTH]
 
 
+def _name_matches(text: str):
+    """Incidents linked to an organisation or AI system whose name is
+    trigram-similar to `text` ("alibba" finds Alibaba), as a Q, or None when
+    no name is similar. The name tables are small: their ids are looked up
+    first, in one query, and the incident condition uses the indexed link
+    tables."""
+    from django.db.models import CharField, Q, Value
+
+    from .models import AISystem, IncidentOrganisation, IncidentSystem, Organisation
+
+    def similar(model, table):
+        tagged = model.objects.filter(name__trigram_similar=text).annotate(table=Value(table, CharField()))
+        return tagged.values_list("table", "pk")
+
+    found = {"organisation": [], "system": []}
+    for table, pk in similar(Organisation, "organisation").union(similar(AISystem, "system"), all=True):
+        found[table].append(pk)
+    if not found["organisation"] and not found["system"]:
+        return None
+    return Q(
+        pk__in=IncidentOrganisation.objects.filter(organisation_id__in=found["organisation"]).values("incident_id")
+    ) | Q(pk__in=IncidentSystem.objects.filter(system_id__in=found["system"]).values("incident_id"))
+
+
+# How many matches the emptiness probe below counts up to.
+_PROBE_LIMIT = 100
+
+
+def _has_rows(queryset) -> bool:
+    """Whether `queryset` has any row. Not .exists(): with LIMIT 1 PostgreSQL
+    bets on meeting a match early in a sequential scan, and reads all
+    100,000 rows when a word matches nothing; a bounded count lets it choose
+    the GIN index for rare words and still stop early for common ones."""
+    return queryset.order_by()[:_PROBE_LIMIT].count() > 0
+
+
 def search_incidents(queryset, text: str):
     """Filter and rank incidents for a search: full text over the stored
     vector (web-search syntax: quotes, OR, -word), plus trigram matching of
@@ -70,37 +108,34 @@ def search_incidents(queryset, text: str):
     annotation; the caller orders by it. The web pages and the API both call
     this, so their ranking is the same."""
     from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-    from django.db.models import Exists, F, FloatField, Q, Value
+    from django.db.models import F, FloatField, Q, Value
     from django.db.models.functions import Coalesce
-
-    from .models import IncidentOrganisation, IncidentSystem
 
     text = normalise_query(text)
     if not text:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
     query = SearchQuery(text, config="english", search_type="websearch")
+    matching = queryset.filter(search_vector=query)
+    text_found = matching.annotate(rank=SearchRank(F("search_vector"), query))
     if not trigram_available() or uses_search_operators(text):
-        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    # Names are matched with trigrams always (organisation and system tables
-    # are small, and their links indexed): "alibba" finds Alibaba's incidents.
-    name_matches = Q(
-        pk__in=IncidentOrganisation.objects.filter(organisation__name__trigram_similar=text).values("incident_id")
-    ) | Q(pk__in=IncidentSystem.objects.filter(system__name__trigram_similar=text).values("incident_id"))
-    # Each way of matching is an id set of its own, so each can use its index;
-    # OR-ing the raw conditions made PostgreSQL test every row against all.
+        return text_found
+    names = _name_matches(text)
+    if names is None:
+        # The usual case: one condition on the stored vector, which the
+        # planner serves from the GIN index (rare words) or one parallel scan
+        # that matches and ranks each row together (common words).
+        if _has_rows(matching):
+            return text_found
+        # Nothing matched the words as written: fall back to similar titles,
+        # so a typo ("blackmial") still finds something. Word similarity over
+        # every title is too slow to run on every search, so only here.
+        return queryset.filter(title__trigram_word_similar=text).annotate(
+            rank=TrigramWordSimilarity(text, "title") * TRIGRAM_WEIGHT
+        )
+    # A name matched: each way of matching is an id set of its own, so each
+    # can use its index (OR-ing the raw conditions tested every row's vector).
     Incident = queryset.model
     text_matches = Q(pk__in=Incident.objects.filter(search_vector=query).values("pk"))
-    found = queryset.filter(text_matches | name_matches)
-    # Two uncorrelated EXISTS stop at their first hit; found.exists() would
-    # first build the whole set of text matches.
-    if queryset.model.objects.filter(
-        Exists(queryset.filter(search_vector=query)) | Exists(queryset.filter(name_matches))
-    ).exists():
-        return found.annotate(rank=Coalesce(SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField()))
-    # Nothing matched the words as written: fall back to similar titles, so a
-    # typo ("blackmial") still finds something. Word similarity over every
-    # title is too slow to run on every search, so only here.
-    title_matches = Q(pk__in=Incident.objects.filter(title__trigram_word_similar=text).values("pk"))
-    return queryset.filter(title_matches | name_matches).annotate(
-        rank=TrigramWordSimilarity(text, "title") * TRIGRAM_WEIGHT
+    return queryset.filter(text_matches | names).annotate(
+        rank=Coalesce(SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField())
     )

