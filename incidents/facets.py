@@ -164,8 +164,12 @@ class RelatedFacet:
     """A facet over a many-to-many link (taxonomy, organisation, AI system),
     selected by slug and counted through the link table."""
 
-    def __init__(self, param, label, link_model, incident_field, target_field, target_model, group_field=None):
+    def __init__(self, param, label, link_model, incident_field, target_field, target_model, group_field=None,
+                 unique_pairs=False):
         self.param = param
+        # Whether the link table holds each (incident, target) pair once
+        # (taxonomy); organisation and system links repeat a pair per role.
+        self.unique_pairs = unique_pairs
         self.label = label
         self.link_model = link_model
         self.incident_field = incident_field
@@ -200,7 +204,7 @@ class RelatedFacet:
         query. Written in SQL because the ORM's COUNT(DISTINCT) sorts every
         link row by the target's text columns; de-duplicating the integer
         pairs first lets PostgreSQL hash them (several times faster at 10,000
-        incidents)."""
+        incidents); links that hold each pair once skip even that."""
         link = self.link_model._meta
         target = self.target_model._meta
         incident_column = link.get_field(self.incident_field).column
@@ -212,7 +216,7 @@ class RelatedFacet:
             FROM (
                 SELECT pairs.target_id, COUNT(*) AS n
                 FROM (
-                    SELECT DISTINCT l."{incident_column}", l."{target_column}" AS target_id
+                    SELECT {"" if self.unique_pairs else "DISTINCT"} l."{incident_column}", l."{target_column}" AS target_id
                     FROM "{link.db_table}" AS l
                     WHERE l."{incident_column}" IN ({inner_sql})
                 ) AS pairs
@@ -258,7 +262,7 @@ def build_facets():
         YearFacet(),
         RelatedFacet(
             "taxonomy", "Taxonomy", Incident.taxonomy.through, "incident", "taxonomyterm", TaxonomyTerm,
-            group_field="scheme",
+            group_field="scheme", unique_pairs=True,
         ),
         RelatedFacet(
             "organisation", "Organisation", IncidentOrganisation, "incident", "organisation",

@@ -33,6 +33,7 @@ from .models import (
     Source,
     TaxonomyTerm,
 )
+from .facets import invalidate_facet_counts
 from .search import refresh_search_vectors
 
 SLUG_PREFIX = "synthetic-"
@@ -362,8 +363,13 @@ def generate_synthetic(total: int, batch_size: int = 2000, seed: int = 20251230,
         remaining -= size
         if progress:
             progress(size)
+    # Bulk inserts skip the signals that start a new facet-count generation.
+    invalidate_facet_counts()
+    # Fresh statistics for the planner; outside a transaction also VACUUM,
+    # which sets the visibility map so index-only scans serve the facet
+    # counts at once (autovacuum would get there later on its own).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
     return counts
 
 
