@@ -29,6 +29,24 @@ def test_the_largest_page_is_100(client):
     assert len(client.get("/api/v1/incidents/?page_size=100").json()["results"]) == 3
 
 
+@pytest.mark.parametrize("ordering", ["-severity", "title", "-reported_on"])
+def test_later_pages_read_ids_first_and_keep_the_order_of_the_list(client, ordering):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    IncidentFactory.create_batch(11)
+    everything = client.get(f"/api/v1/incidents/?page_size=100&ordering={ordering}").json()["results"]
+    paged = []
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(f"/api/v1/incidents/?page_size=4&page={page}&ordering={ordering}").json()
+        paged += [item["public_id"] for item in body["results"]]
+        ids_first = [q["sql"] for q in queries if q["sql"].startswith('SELECT "incidents_incident"."id" AS "pk" FROM')]
+        # Later pages OFFSET over the ids alone, then read their rows by id.
+        assert len(ids_first) == (0 if page == 1 else 1)
+    assert paged == [item["public_id"] for item in everything]
+
+
 @pytest.mark.parametrize("page", ["0", "99", "x"])
 def test_a_page_that_does_not_exist_is_400_naming_page(client, page):
     IncidentFactory()
