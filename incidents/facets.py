@@ -343,10 +343,16 @@ def invalidate_facet_counts(**kwargs) -> None:
     cache.set(_GENERATION_KEY, time.time_ns(), None)
 
 
-def _cache_key(text: str, selection: FacetSelection) -> str:
+def _cache_key(text: str, selection: FacetSelection, *extra) -> str:
     chosen = sorted((param, sorted(str(v) for v in values)) for param, values in selection.selected.items())
-    raw = json.dumps([_generation(), text, chosen], ensure_ascii=True)
+    raw = json.dumps([_generation(), text, chosen, *extra], ensure_ascii=True)
     return "incidents:facets:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def page_ids_key(text: str, selection: FacetSelection, sort: str, bottom: int, top: int) -> str:
+    """The cache key of one page of results' ids, in the same generation as
+    the counts: a search repeated before the data changes skips its ranking."""
+    return _cache_key(text, selection, "page-ids", sort, bottom, top)
 
 
 def cached_facet_counts(text: str, selection: FacetSelection):

@@ -13,11 +13,18 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .facets import FacetSelection, cached_facet_counts, facet_counts, has_reproduction_q, store_facet_counts
+from .facets import (
+    FACET_CACHE_SECONDS,
+    FacetSelection,
+    cached_facet_counts,
+    facet_counts,
+    has_reproduction_q,
+    page_ids_key,
+    store_facet_counts,
+)
 from .models import (
     AISystem,
     Claim,
@@ -34,6 +41,7 @@ from .models import (
     Source,
     TaxonomyTerm,
 )
+from .paging import CachedIdsPaginator
 from .search import normalise_query, search_incidents
 
 # Checked before querying, so odd path text (a NUL byte, 10 kB) is a plain 404.
@@ -77,18 +85,6 @@ def _with_parties(queryset):
     )
 
 
-class CountedPaginator(Paginator):
-    """A paginator given its total up front, so the facet aggregate's count saves a COUNT query."""
-
-    def __init__(self, object_list, per_page, count, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self._known_count = count
-
-    @cached_property
-    def count(self):
-        return self._known_count
-
-
 def page_number(raw) -> int:
     """A page number from a query parameter; anything malformed is page 1."""
     try:
@@ -98,10 +94,9 @@ def page_number(raw) -> int:
     return max(number, 1)
 
 
-def paginate(queryset, raw_page, per_page, count=None) -> Page:
+def paginate(queryset, raw_page, per_page) -> Page:
     """The requested page, or the last one when the number is past the end."""
-    paginator = CountedPaginator(queryset, per_page, count) if count is not None else Paginator(queryset, per_page)
-    return paginator.get_page(page_number(raw_page))
+    return Paginator(queryset, per_page).get_page(page_number(raw_page))
 
 
 # Snippets are cut from the Markdown source: show link text and drop the
@@ -165,7 +160,13 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
         "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
     }[sort]
     results = _with_parties(_with_snippet(results.order_by(*order), text))
-    page = paginate(results, raw_page, PAGE_SIZE, count=min(total, MAX_LISTED_RESULTS))
+    # Each page's ids are cached beside the counts, so a repeated search (or
+    # a reader coming back to page 1) reads twenty rows by id.
+    paginator = CachedIdsPaginator(
+        results, PAGE_SIZE, count=min(total, MAX_LISTED_RESULTS),
+        ids_key=lambda bottom, top: page_ids_key(text, selection, sort, bottom, top), timeout=FACET_CACHE_SECONDS,
+    )
+    page = paginator.get_page(page_number(raw_page))
     for incident in page.object_list:
         incident.snippet_html = highlight(getattr(incident, "snippet", ""))
     return IncidentSearch(text, sort, page, total, facets, selection)

@@ -308,3 +308,16 @@ def test_each_search_has_its_own_cached_counts(client, catalogue):
     get(client, "/incidents/?q=nothing+matches+this")
     assert "0 results" in get(client, "/incidents/?q=nothing+matches+this")
     assert facet(get(client, "/incidents/?q=entry"), "kind")["incident"] == (3, False)
+
+
+def test_a_repeated_search_reads_its_page_by_cached_ids_until_the_data_changes(client, catalogue):
+    first_page = result_titles(get(client, "/incidents/?q=entry&sort=severity"))
+    with CaptureQueriesContext(connection) as again:
+        assert result_titles(get(client, "/incidents/?q=entry&sort=severity")) == first_page
+    paging = [q["sql"] for q in again if "LIMIT 20" in q["sql"]]
+    assert paging == []  # no query ranked and cut the page: its ids came from the cache
+    assert any('"incidents_incident"."id" IN (' in q["sql"] for q in again)
+    assert set(first_page[:2]) == {"Entry A", "Entry C"}  # severity 5 first
+
+    new = indexed(lambda: IncidentFactory(title="Entry Z", severity=5, reported_on=datetime.date(2026, 1, 1)))
+    assert result_titles(get(client, "/incidents/?q=entry&sort=severity"))[0] == new.title  # a new generation

@@ -1,0 +1,58 @@
+"""Paginators for long querysets.
+
+`DeferredJoinPaginator` reads a page's ids first (an OFFSET over the
+ordering's index alone) and then that page's rows by id, instead of reading
+and discarding every wide row before the page. `CachedIdsPaginator` also
+keeps each page's ids in the cache under a key the caller gives (one that
+changes when the data does), so a repeated search skips its ranking.
+"""
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+
+
+class DeferredJoinPaginator(Paginator):
+    """Later pages read their ids first, then their rows by id; the first
+    page reads its rows at once (a plain LIMIT is already cheap)."""
+
+    ids_for_first_page = False
+
+    def __init__(self, object_list, per_page, count=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # known up front: no COUNT query
+
+    def page_ids(self, bottom: int, top: int) -> list:
+        return list(self.object_list.values_list("pk", flat=True)[bottom:top])
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if not hasattr(rows, "values_list") or (bottom == 0 and not self.ids_for_first_page):
+            return self._get_page(rows[bottom:top], number, self)
+        ids = self.page_ids(bottom, top)
+        by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
+        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+
+class CachedIdsPaginator(DeferredJoinPaginator):
+    """Every page's ids come from the cache when `ids_key(bottom)` is there."""
+
+    ids_for_first_page = True
+
+    def __init__(self, object_list, per_page, count, ids_key, timeout, **kwargs):
+        super().__init__(object_list, per_page, count=count, **kwargs)
+        self.ids_key = ids_key
+        self.timeout = timeout
+
+    def page_ids(self, bottom: int, top: int) -> list:
+        key = self.ids_key(bottom, top)
+        ids = cache.get(key)
+        if ids is None:
+            ids = super().page_ids(bottom, top)
+            cache.set(key, ids, self.timeout)
+        return ids
