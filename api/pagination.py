@@ -9,7 +9,10 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
-from incidents.paging import DeferredJoinPaginator
+from functools import partial
+
+from incidents.facets import FACET_CACHE_SECONDS, generation_key
+from incidents.paging import CachedIdsPaginator, DeferredJoinPaginator
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -59,7 +62,6 @@ class StableCursorPagination(CursorPagination):
 
 
 class ApiPagination(PageNumberPagination):
-    django_paginator_class = DeferredJoinPaginator
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -82,6 +84,19 @@ class ApiPagination(PageNumberPagination):
                 return self.cursor.paginate_queryset(queryset, request, view)
             except exceptions.NotFound:
                 raise exceptions.ValidationError({"cursor": ["Invalid cursor: follow the `next` links as given."]}) from None
+        # A view may name what its pages depend on besides the data (a
+        # search's parameters): its count and page ids are then cached in
+        # the data's generation, so a repeated search skips the ranking.
+        parts = view.page_cache_parts() if hasattr(view, "page_cache_parts") else None
+        if parts is None:
+            self.django_paginator_class = DeferredJoinPaginator
+        else:
+            self.django_paginator_class = partial(
+                CachedIdsPaginator,
+                ids_key=lambda bottom, top: generation_key("api-page-ids", *parts, bottom, top),
+                count_key=generation_key("api-count", *parts),
+                timeout=FACET_CACHE_SECONDS,
+            )
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound as exc:

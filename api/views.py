@@ -315,6 +315,14 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
             attach_list_links(page)
         return page
 
+    def page_cache_parts(self):
+        """Public searches cache their count and page ids (see
+        ApiPagination); the parameters but the page number name them."""
+        params = self.request.query_params
+        if self.action != "list" or not params.get("q") or can_see_drafts(self.request.user):
+            return None
+        return sorted((key, sorted(params.getlist(key))) for key in params if key not in ("page", "format"))
+
     def prepare_item(self, obj):
         obj.sources = list(Source.objects.filter(evidence__incident=obj).distinct().order_by("-published_on", "title"))
         return obj

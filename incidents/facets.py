@@ -343,10 +343,17 @@ def invalidate_facet_counts(**kwargs) -> None:
     cache.set(_GENERATION_KEY, time.time_ns(), None)
 
 
+def generation_key(*parts) -> str:
+    """A cache key for something read from the counted data (counts, a
+    page's ids): it changes with the generation, so a change to the data is
+    never answered from the cache."""
+    raw = json.dumps([_generation(), *parts], ensure_ascii=True, default=str)
+    return "incidents:facets:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
 def _cache_key(text: str, selection: FacetSelection, *extra) -> str:
     chosen = sorted((param, sorted(str(v) for v in values)) for param, values in selection.selected.items())
-    raw = json.dumps([_generation(), text, chosen, *extra], ensure_ascii=True)
-    return "incidents:facets:" + hashlib.sha256(raw.encode()).hexdigest()
+    return generation_key(text, chosen, *extra)
 
 
 def page_ids_key(text: str, selection: FacetSelection, sort: str, bottom: int, top: int) -> str:

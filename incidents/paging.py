@@ -9,6 +9,7 @@ changes when the data does), so a repeated search skips its ranking.
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 
 class DeferredJoinPaginator(Paginator):
@@ -40,14 +41,26 @@ class DeferredJoinPaginator(Paginator):
 
 
 class CachedIdsPaginator(DeferredJoinPaginator):
-    """Every page's ids come from the cache when `ids_key(bottom)` is there."""
+    """Every page's ids come from the cache when `ids_key(bottom, top)` is
+    there; without a count given, the count too, under `count_key`."""
 
     ids_for_first_page = True
 
-    def __init__(self, object_list, per_page, count, ids_key, timeout, **kwargs):
+    def __init__(self, object_list, per_page, count=None, *, ids_key, timeout, count_key=None, **kwargs):
         super().__init__(object_list, per_page, count=count, **kwargs)
         self.ids_key = ids_key
+        self.count_key = count_key
         self.timeout = timeout
+
+    @cached_property
+    def count(self):
+        if self.count_key is None:
+            return super().count
+        count = cache.get(self.count_key)
+        if count is None:
+            count = super().count
+            cache.set(self.count_key, count, self.timeout)
+        return count
 
     def page_ids(self, bottom: int, top: int) -> list:
         key = self.ids_key(bottom, top)

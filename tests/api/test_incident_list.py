@@ -92,6 +92,37 @@ def test_unpublished_and_merged_incidents_are_hidden_from_anonymous_readers(clie
     assert ids(client.get("/api/v1/incidents/")) == [visible.public_id]
 
 
+def test_a_repeated_public_search_reads_its_count_and_page_ids_from_the_cache(editor_token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client, editor = APIClient(), APIClient()
+    editor.credentials(HTTP_AUTHORIZATION=f"Bearer {editor_token}")
+
+    first = IncidentFactory(title="Reverse SSH tunnel opened by an agent", reported_on=datetime.date(2025, 1, 1))
+    refresh_search_vectors()
+    assert ids(client.get("/api/v1/incidents/?q=tunnel&page_size=10")) == [first.public_id]
+    with CaptureQueriesContext(connection) as again:
+        response = client.get("/api/v1/incidents/?q=tunnel&page_size=10")
+    assert ids(response) == [first.public_id] and response.json()["count"] == 1
+    assert not [q for q in again if "COUNT(*)" in q["sql"] and "LIMIT" not in q["sql"]]  # no recount
+    assert not [q for q in again if q["sql"].endswith("LIMIT 10")]  # no ranking of the page
+
+    # Another page size or filter is another search; a draft stays an editor's.
+    assert ids(client.get("/api/v1/incidents/?q=tunnel&page_size=10&kind=hazard")) == []
+    draft = IncidentFactory(title="Tunnel draft", is_published=False)
+    refresh_search_vectors()
+    assert draft.public_id in ids(editor.get("/api/v1/incidents/?q=tunnel&page_size=10"))
+    assert draft.public_id not in ids(client.get("/api/v1/incidents/?q=tunnel&page_size=10"))
+
+    # A change to the data starts a new generation: the new match shows.
+    second = IncidentFactory(title="Another tunnel", reported_on=datetime.date(2026, 1, 1))
+    refresh_search_vectors()
+    body = client.get("/api/v1/incidents/?q=tunnel&page_size=10").json()
+    assert body["count"] == 2 and second.public_id in [item["public_id"] for item in body["results"]]
+
+
 def test_editors_see_drafts(editor):
     draft = IncidentFactory(is_published=False)
     assert draft.public_id in ids(editor.get("/api/v1/incidents/"))
