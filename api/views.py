@@ -6,7 +6,7 @@ behaviour: unknown query parameters refused by name, conditional GET
 """
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -15,7 +15,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from incidents.citations import incident_bibtex, incident_csl, source_bibtex, source_csl
-from incidents.facets import has_reproduction_q
 from incidents.models import (
     AISystem,
     Claim,
@@ -279,7 +278,10 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     def get_queryset(self):
         queryset = _visible(self)
         if self.action != "list":
-            queryset = queryset.annotate(has_reproduction=has_reproduction_q())
+            # One item: a correlated EXISTS looks at its own claims only (the
+            # list's IN over every verdict's incident scanned all claims).
+            verdicts = Verdict.objects.filter(claim__incident=OuterRef("pk"))
+            queryset = queryset.annotate(has_reproduction=Exists(verdicts))
         # Only the columns the items show: the stored search vector and
         # descriptions are large and unused here.
         queryset = queryset.defer("search_vector")
