@@ -56,6 +56,7 @@ def test_has_reproduction_means_a_verdict_on_one_of_its_claims(client):
     assert ids(client.get("/api/v1/incidents/?has_reproduction=false")) == [other.public_id]
     item = client.get(f"/api/v1/incidents/{reproduced.public_id}/").json()
     assert item["has_reproduction"] is True
+    assert client.get(f"/api/v1/incidents/{other.public_id}/").json()["has_reproduction"] is False
 
 
 def test_search_ranks_like_the_shared_search_function(client):
