@@ -74,6 +74,16 @@ class YearFilter(DescribedSchemaMixin, filters.Filter):
     openapi_schema = {"type": "array", "items": {"type": "integer", "minimum": YEAR_RANGE[0], "maximum": YEAR_RANGE[1]}}
 
 
+class ColumnChoicesFilter(filters.MultipleChoiceFilter):
+    """Alternatives over a column of the listed table itself. No DISTINCT
+    (django-filter's default for this filter): nothing is joined, and a
+    DISTINCT over every column made PostgreSQL sort the whole result."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 class SlugsFilter(DescribedSchemaMixin, filters.ModelMultipleChoiceFilter):
     """Several slugs of one kind; each must exist (else 400)."""
 
@@ -103,13 +113,13 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
         "titles and organisation and system names (web-search syntax: \"quoted phrase\", OR, -word). "
         "Results are ranked as on the website unless `ordering` is given.",
     )
-    kind = filters.MultipleChoiceFilter(choices=Incident.Kind.choices, help_text="Kind of entry.")
-    status = filters.MultipleChoiceFilter(choices=Incident.Status.choices, help_text="Editorial status.")
-    severity = filters.MultipleChoiceFilter(
+    kind = ColumnChoicesFilter(choices=Incident.Kind.choices, help_text="Kind of entry.")
+    status = ColumnChoicesFilter(choices=Incident.Status.choices, help_text="Editorial status.")
+    severity = ColumnChoicesFilter(
         choices=[(str(value), label) for value, label in Incident.Severity.choices],
         help_text="Severity from 1 (low) to 5 (critical).",
     )
-    setting = filters.MultipleChoiceFilter(choices=Incident.Setting.choices, help_text="Where it happened.")
+    setting = ColumnChoicesFilter(choices=Incident.Setting.choices, help_text="Where it happened.")
     year = YearFilter(
         method="filter_year",
         help_text=f"Year the incident occurred ({YEAR_RANGE[0]}-{YEAR_RANGE[1]}).",
@@ -129,7 +139,7 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
 
     # The web list's own spelling of the same facet, so a query string
     # copied from /incidents/ works here unchanged.
-    reproduction = filters.MultipleChoiceFilter(
+    reproduction = ColumnChoicesFilter(
         choices=[("yes", "yes"), ("no", "no")],
         method="filter_reproduction",
         help_text="As on the website: yes (a reproduction verdict exists), no (none yet); same as has_reproduction.",
@@ -181,7 +191,7 @@ def _incident_choice(help_text):
 
 class ClaimFilterSet(UpdatedSinceFilterSet):
     incident = _incident_choice("Public id of the incident the claim belongs to, e.g. AIKB-2025-0001.")
-    status = filters.MultipleChoiceFilter(choices=Claim.Status.choices, help_text="Claim status.")
+    status = ColumnChoicesFilter(choices=Claim.Status.choices, help_text="Claim status.")
 
     class Meta:
         model = Claim
@@ -192,8 +202,8 @@ class EvidenceFilterSet(UpdatedSinceFilterSet):
     incident = _incident_choice("Public id of the incident.")
     claim = IntegerFilter(field_name="claim_id", min_value=1, max_value=2**63 - 1, help_text="Id of the claim the evidence supports.")
     source = IntegerFilter(field_name="source_id", min_value=1, max_value=2**63 - 1, help_text="Id of the source quoted.")
-    stance = filters.MultipleChoiceFilter(choices=Evidence.Stance.choices, help_text="Whether it supports, contradicts or gives context.")
-    locator_type = filters.MultipleChoiceFilter(choices=Evidence.LocatorType.choices, help_text="Kind of locator.")
+    stance = ColumnChoicesFilter(choices=Evidence.Stance.choices, help_text="Whether it supports, contradicts or gives context.")
+    locator_type = ColumnChoicesFilter(choices=Evidence.LocatorType.choices, help_text="Kind of locator.")
 
     class Meta:
         model = Evidence
@@ -202,8 +212,8 @@ class EvidenceFilterSet(UpdatedSinceFilterSet):
 
 class SourceFilterSet(UpdatedSinceFilterSet):
     q = filters.CharFilter(method="filter_text", help_text="Words in the title or publisher (case-insensitive).")
-    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices, help_text="Kind of source.")
-    reliability = filters.MultipleChoiceFilter(choices=Source.Reliability.choices, help_text="Primary, secondary or commentary.")
+    kind = ColumnChoicesFilter(choices=Source.Kind.choices, help_text="Kind of source.")
+    reliability = ColumnChoicesFilter(choices=Source.Reliability.choices, help_text="Primary, secondary or commentary.")
     incident = IncidentChoiceFilter(
         to_field_name="public_id",
         queryset=lambda request: visible_incidents(request.user if request else None),
@@ -247,7 +257,7 @@ class MeasurementFilterSet(UpdatedSinceFilterSet):
 
 
 class MetricFilterSet(UpdatedSinceFilterSet):
-    unit = filters.MultipleChoiceFilter(choices=Metric.Unit.choices, help_text="Unit of the metric's values.")
+    unit = ColumnChoicesFilter(choices=Metric.Unit.choices, help_text="Unit of the metric's values.")
 
     class Meta:
         model = Metric
@@ -255,7 +265,7 @@ class MetricFilterSet(UpdatedSinceFilterSet):
 
 
 class OrganisationFilterSet(UpdatedSinceFilterSet):
-    kind = filters.MultipleChoiceFilter(choices=Organisation.Kind.choices, help_text="Kind of organisation.")
+    kind = ColumnChoicesFilter(choices=Organisation.Kind.choices, help_text="Kind of organisation.")
 
     class Meta:
         model = Organisation
@@ -272,7 +282,7 @@ class AISystemFilterSet(UpdatedSinceFilterSet):
 
 
 class TaxonomyTermFilterSet(UpdatedSinceFilterSet):
-    scheme = filters.MultipleChoiceFilter(choices=TaxonomyTerm.Scheme.choices, help_text="Classification scheme.")
+    scheme = ColumnChoicesFilter(choices=TaxonomyTerm.Scheme.choices, help_text="Classification scheme.")
     parent = SlugsFilter(queryset=TaxonomyTerm.objects.all(), help_text="Slug of the parent term.")
 
     class Meta:
