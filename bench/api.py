@@ -28,6 +28,7 @@ import statistics
 import time
 
 from bench.database import setup_bench_database
+from bench.timing import percentile, summary_rows, time_requests
 
 TARGET_P95_MS = 60
 PAGE = 100
@@ -68,11 +69,6 @@ LIMIT %s
 COUNT_SQL = "SELECT count(*) FROM incidents_incident WHERE is_published AND merged_into_id IS NULL"
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def list_urls(rng, count, pages):
     urls = []
     for _ in range(count):
@@ -98,19 +94,6 @@ def search_urls(rng, count):
             url += f"&{rng.choice(FACETS)}"
         urls.append(url)
     return urls
-
-
-def time_requests(client, urls) -> list[float]:
-    """Milliseconds per request; any status but 200 stops the benchmark."""
-    times = []
-    for url in urls:
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:200]!r}")
-        times.append(elapsed)
-    return times
 
 
 def baseline_page(conn) -> bytes:
@@ -165,14 +148,8 @@ def main() -> list[tuple]:
         client = Client()
         for urls in plans.values():  # warm connections, caches and code paths
             time_requests(client, urls[:10])
-        medians = {}
         for name, urls in plans.items():
-            times = time_requests(client, urls)
-            median, p95 = statistics.median(times), percentile(times, 0.95)
-            medians[name] = median
-            print(f"{name:8} median {median:7.1f} ms   p95 {p95:7.1f} ms   max {max(times):7.1f} ms")
-            rows.append((f"{name} median", f"{median:.1f}", "ms", ""))
-            rows.append((f"{name} p95", f"{p95:.1f}", "ms", f"< {TARGET_P95_MS}"))
+            rows += summary_rows(name, time_requests(client, urls), TARGET_P95_MS)
         first_page = [f"/api/v1/incidents/?page_size={PAGE}"] * requests
         api_first = statistics.median(time_requests(client, first_page))
 

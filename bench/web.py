@@ -16,10 +16,9 @@ sets the requests per page type (default 150).
 
 import os
 import random
-import statistics
-import time
 
 from bench.database import setup_bench_database
+from bench.timing import summary_rows, time_requests
 
 TARGET_P95_MS = 150
 SEARCHES = [
@@ -33,11 +32,6 @@ SEARCHES = [
     "reward hacking -evaluation",
 ]
 FACETS = ["kind=incident", "severity=4&severity=5", "year=2024", "setting=evaluation", "reproduction=no"]
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def list_urls(rng, count, pages):
@@ -66,26 +60,15 @@ def search_urls(rng, count, organisation_slugs):
     return urls
 
 
-def time_pages(client, urls, cold=False) -> list[float]:
-    """Milliseconds per request; any status but 200 stops the benchmark.
-    `cold`: the cache (facet counts, rendered Markdown) is emptied before
-    each request, outside the timing, as for a first visit after a change."""
+def empty_caches() -> None:
+    """As for a first visit after a change: no cached facet counts, page ids
+    or rendered Markdown."""
     from django.core.cache import cache
 
     from incidents.templatetags.markdown_tags import _rendered
 
-    times = []
-    for url in urls:
-        if cold:
-            cache.clear()
-            _rendered.cache_clear()
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-        times.append(elapsed)
-    return times
+    cache.clear()
+    _rendered.cache_clear()
 
 
 def main() -> list[tuple]:
@@ -113,17 +96,14 @@ def main() -> list[tuple]:
 
     client = Client()
     for urls in plans.values():  # warm connections, caches and templates
-        time_pages(client, urls[:10])
+        time_requests(client, urls[:10])
 
     rows = []
     for cold in (False, True):
         for name, urls in plans.items():
             label = f"{name} page{' (cold cache)' if cold else ''}"
-            times = time_pages(client, urls, cold=cold)
-            median, p95 = statistics.median(times), percentile(times, 0.95)
-            print(f"{label:26} median {median:7.1f} ms   p95 {p95:7.1f} ms   max {max(times):7.1f} ms", flush=True)
-            rows.append((f"{label} median", f"{median:.1f}", "ms", ""))
-            rows.append((f"{label} p95", f"{p95:.1f}", "ms", f"< {TARGET_P95_MS}"))
+            times = time_requests(client, urls, before_each=empty_caches if cold else None)
+            rows += summary_rows(label, times, TARGET_P95_MS, width=26)
     load = os.getloadavg()[0]
     print(f"load average during the run: {load:.1f} on {os.cpu_count()} cores")
     rows.append(("load average at the end", f"{load:.1f}", f"on {os.cpu_count()} cores", ""))
