@@ -21,16 +21,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Cached facet counts of one test's data must not answer the next test."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def make_verdict(claim, outcome="consistent"):
     """A reproduction verdict on `claim` (with the harness and run it needs)."""
     from reproductions.models import Harness, ReproductionRun, Verdict

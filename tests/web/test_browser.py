@@ -12,7 +12,6 @@ installed into node_modules/ with `npm ci` when missing.
 """
 
 import datetime
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -53,7 +52,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, avail
 ROOT = Path(django_settings.BASE_DIR)
 ARTIFACTS = ROOT / "artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = os.environ.get("AIKB_CHROMIUM", "/usr/bin/chromium")
 NARROW = {"width": 360, "height": 740}
 
 
@@ -65,33 +63,6 @@ def axe_source() -> str:
         command = ["ci"] if (ROOT / "package-lock.json").exists() else ["install"]
         subprocess.run([npm, *command, "--no-audit", "--no-fund"], cwd=ROOT, check=True, timeout=300)
     return AXE.read_text()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (Debian package `chromium`)")
-    # Playwright's sync API keeps an event loop running on this thread, which
-    # makes Django refuse ORM calls from the test body; they stay synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
