@@ -5,11 +5,11 @@ Both add an RFC 8288 `Link` header (rel="next"/"prev"), so CSV clients can
 page without a JSON body.
 """
 
+from functools import partial
+
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
-
-from functools import partial
 
 from incidents.facets import FACET_CACHE_SECONDS, generation_key
 from incidents.paging import CachedIdsPaginator, DeferredJoinPaginator
@@ -62,6 +62,7 @@ class StableCursorPagination(CursorPagination):
 
 
 class ApiPagination(PageNumberPagination):
+    django_paginator_class = DeferredJoinPaginator
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -88,9 +89,7 @@ class ApiPagination(PageNumberPagination):
         # search's parameters): its count and page ids are then cached in
         # the data's generation, so a repeated search skips the ranking.
         parts = view.page_cache_parts() if hasattr(view, "page_cache_parts") else None
-        if parts is None:
-            self.django_paginator_class = DeferredJoinPaginator
-        else:
+        if parts is not None:
             self.django_paginator_class = partial(
                 CachedIdsPaginator,
                 ids_key=lambda bottom, top: generation_key("api-page-ids", *parts, bottom, top),
