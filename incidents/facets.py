@@ -3,11 +3,9 @@ raw parameter is cleaned, and how the counts beside each value are computed.
 
 Facets are disjunctive: values within one facet are alternatives (OR), facets
 combine with AND, and the count beside a value is the number of results if
-that value were added, i.e. counted under every *other* active facet. The
-fixed-choice facets (kind, status, severity, setting, has-reproduction) and
-the year are counted together from one grouped query; taxonomy, organisation
-and AI system take one grouped query each, so the page's query count never
-depends on the data.
+that value were added, i.e. counted under every *other* active facet. All
+facets are counted in one query (see facet_counts), so the page's query
+count never depends on the data.
 
 Every filter is backed by an index: the fixed-choice fields carry
 `db_index`, years filter `occurred_on` (indexed) by date range, the related
@@ -25,7 +23,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import ExtractYear
 
 from reproductions.models import Verdict
@@ -99,13 +97,17 @@ class ChoiceFacet:
     def label_for(self, value) -> str:
         return dict(self.choices).get(value, str(value))
 
-    def cube_expression(self):
-        """What the facet groups by in the counting cube (see facet_counts)."""
+    def column_expression(self):
+        """The incident column (or expression) that facet_counts groups by."""
         return F(self.lookup)
 
-    def cube_value(self, grouped):
-        """The facet value of a cube cell's grouped column."""
+    def column_value(self, grouped):
+        """The facet value of a counted group's column."""
         return grouped
+
+    def column_values(self, values) -> list:
+        """The column values that the chosen facet values select."""
+        return values
 
 
 class ReproductionFacet(ChoiceFacet):
@@ -120,11 +122,14 @@ class ReproductionFacet(ChoiceFacet):
             return Q()
         return self.value_q(values[0])
 
-    def cube_expression(self):
+    def column_expression(self):
         return ExpressionWrapper(has_reproduction_q(), output_field=BooleanField())
 
-    def cube_value(self, grouped):
+    def column_value(self, grouped):
         return "yes" if grouped else "no"
+
+    def column_values(self, values) -> list:
+        return [value == "yes" for value in values]
 
 
 class YearFacet:
@@ -153,11 +158,14 @@ class YearFacet:
     def label_for(self, value) -> str:
         return str(value)
 
-    def cube_expression(self):
+    def column_expression(self):
         return ExtractYear("occurred_on")
 
-    def cube_value(self, grouped):
-        return grouped  # None for incidents without a date: no year value
+    def column_value(self, grouped):
+        return int(grouped)
+
+    def column_values(self, values) -> list:
+        return values
 
 
 class RelatedFacet:
@@ -199,42 +207,37 @@ class RelatedFacet:
     def label_for(self, value) -> str:
         return self.names.get(value, value)
 
-    def _count_rows(self, queryset) -> list[tuple]:
-        """(slug, name, group, incidents) of the most frequent values, in one
-        query. Written in SQL because the ORM's COUNT(DISTINCT) sorts every
-        link row by the target's text columns; de-duplicating the integer
-        pairs first lets PostgreSQL hash them (several times faster at 10,000
-        incidents); links that hold each pair once skip even that."""
+    def count_sql(self, where: str) -> str:
+        """A SELECT of (param, [slug, name, group], incidents) for the most
+        frequent values among the matching incidents `m` that meet `where`
+        (see facet_counts). The (incident, value) pairs are de-duplicated
+        as integers before the names are joined; links that hold each pair
+        once (taxonomy) skip even that."""
         link = self.link_model._meta
-        target = self.target_model._meta
         incident_column = link.get_field(self.incident_field).column
         target_column = link.get_field(self.target_field).column
         group = f't."{self.group_field}"' if self.group_field else "''"
-        inner_sql, params = queryset.order_by().values("pk").query.sql_with_params()
-        sql = f"""
-            SELECT t.slug, t.name, {group}, c.n
+        return f"""
+            SELECT %s, jsonb_build_array(t.slug, t.name, {group}), c.n
             FROM (
                 SELECT pairs.target_id, COUNT(*) AS n
                 FROM (
-                    SELECT {"" if self.unique_pairs else "DISTINCT"} l."{incident_column}", l."{target_column}" AS target_id
-                    FROM "{link.db_table}" AS l
-                    WHERE l."{incident_column}" IN ({inner_sql})
+                    SELECT {"" if self.unique_pairs else "DISTINCT"} m.incident_id, l."{target_column}" AS target_id
+                    FROM m JOIN "{link.db_table}" AS l ON l."{incident_column}" = m.incident_id
+                    WHERE {where}
                 ) AS pairs
                 GROUP BY pairs.target_id
                 ORDER BY n DESC, pairs.target_id
                 LIMIT {int(MAX_RELATED_VALUES_SHOWN)}
             ) AS c
-            JOIN "{target.db_table}" AS t ON t.id = c.target_id
-            ORDER BY c.n DESC, t.name
+            JOIN "{self.target_model._meta.db_table}" AS t ON t.id = c.target_id
         """
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
 
-    def counts(self, queryset, selected) -> FacetResult:
+    def result(self, rows, selected) -> FacetResult:
+        """The facet's values from count_sql's rows, most frequent first."""
         values = []
         seen = set()
-        for slug, name, group, n in self._count_rows(queryset):
+        for (slug, name, group), n in sorted(rows, key=lambda row: (-row[1], row[0][1])):
             seen.add(slug)
             values.append(FacetValue(slug, str(name), n, slug in selected, group or ""))
         for slug in selected:
@@ -388,64 +391,78 @@ def _connect_invalidation() -> None:
 _connect_invalidation()
 
 
-def _cube_cells(base, selection: FacetSelection, cube_facets) -> list[tuple[dict, int]]:
-    """The matching incidents grouped by every cube facet at once: a few
-    hundred (values, count) cells from one scan, restricted by the active
-    related facets (taxonomy, organisation, system) only."""
-    names = {facet.param: f"cube_{facet.param}" for facet in cube_facets}
-    related = Q()
-    for facet in selection.facets:
-        values = selection.selected.get(facet.param)
-        if values and facet not in cube_facets:
-            related &= facet.q(values)
-    rows = (
-        base.filter(related)
-        .order_by()
-        .values(**{names[facet.param]: facet.cube_expression() for facet in cube_facets})
-        .annotate(cube_n=Count("pk"))
-    )
-    return [
-        ({facet.param: facet.cube_value(row[names[facet.param]]) for facet in cube_facets}, row["cube_n"])
-        for row in rows
-    ]
-
-
 def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:
     """The number of results under every active facet, and each facet's
-    values with their disjunctive counts. `base` is the published, searched
-    queryset before facets.
+    values with their disjunctive counts, in one query. `base` is the
+    published, searched queryset before facets.
 
-    The fixed-value facets and the year are counted from one grouped query
-    (the cube): a value's count is the sum of the cells that have it and
-    pass every *other* active fixed-value facet. The related facets take one
-    grouped query each through their link tables."""
-    cube_facets = [facet for facet in selection.facets if hasattr(facet, "cube_expression")]
-    cells = _cube_cells(base, selection, cube_facets)
-    chosen = {facet.param: set(selection.selected.get(facet.param, [])) for facet in cube_facets}
+    The matching incidents are read once, into a materialized CTE holding
+    each one's kind, status, severity, setting, year and has-reproduction
+    and, for every active related facet, whether it has a chosen value. Each
+    facet is then counted over that in-memory set under every *other* active
+    facet, the related facets through their link tables. A search's match
+    (for a common word, a scan of every stored vector) thus runs once per
+    page instead of once per counting query."""
+    column_facets = [facet for facet in selection.facets if hasattr(facet, "column_expression")]
+    chosen = [facet for facet in selection.facets if selection.selected.get(facet.param)]
+    columns = {f"c_{facet.param}": facet.column_expression() for facet in column_facets}
+    for facet in chosen:
+        if facet not in column_facets:
+            q = facet.q(selection.selected[facet.param])
+            columns[f"r_{facet.param}"] = ExpressionWrapper(q, output_field=BooleanField())
+    matches_sql, matches_params = base.order_by().values(incident_id=F("pk"), **columns).query.sql_with_params()
 
-    def passes(cell, except_param=None) -> bool:
-        return all(
-            cell[param] in values for param, values in chosen.items() if values and param != except_param
-        )
+    def under_others(except_param=None) -> tuple[str, list]:
+        """The WHERE condition on `m` of every active facet but one."""
+        conditions, params = [], []
+        for facet in chosen:
+            if facet.param == except_param:
+                continue
+            if facet in column_facets:
+                conditions.append(f'm."c_{facet.param}" = ANY(%s)')
+                params.append(facet.column_values(selection.selected[facet.param]))
+            else:
+                conditions.append(f'm."r_{facet.param}"')
+        return " AND ".join(conditions) or "TRUE", params
 
-    total = sum(n for cell, n in cells if passes(cell))
+    where, params = under_others()
+    parts = [f"SELECT '', NULL::jsonb, COUNT(*) FROM m WHERE {where}"]
+    params = list(matches_params) + params
+    for facet in selection.facets:
+        where, where_params = under_others(facet.param)
+        if facet in column_facets:
+            column = f'm."c_{facet.param}"'
+            parts.append(f"SELECT %s, to_jsonb({column}), COUNT(*) FROM m WHERE {where} GROUP BY {column}")
+        else:
+            parts.append(facet.count_sql(where))
+        params += [facet.param] + where_params
+    sql = f"WITH m AS MATERIALIZED ({matches_sql}) " + " UNION ALL ".join(f"({part})" for part in parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    counted = {facet.param: [] for facet in selection.facets}
+    total = 0
+    for param, value, n in rows:
+        if not param:
+            total = n
+        elif value is not None:  # None: incidents without a date have no year
+            # Django's backend leaves jsonb as text (its JSONField parses it).
+            counted[param].append((json.loads(value), n))
     results = []
     for facet in selection.facets:
         selected = selection.selected.get(facet.param, [])
-        if facet not in cube_facets:
-            results.append(facet.counts(base.filter(selection.q(except_param=facet.param)), selected))
+        if facet not in column_facets:
+            results.append(facet.result(counted[facet.param], selected))
             continue
-        counted = {}
-        for cell, n in cells:
-            if cell[facet.param] is not None and passes(cell, except_param=facet.param):
-                counted[cell[facet.param]] = counted.get(cell[facet.param], 0) + n
+        by_value = {facet.column_value(value): n for value, n in counted[facet.param]}
         if isinstance(facet, YearFacet):
             for year in selected:
-                counted.setdefault(year, 0)
-            values = [FacetValue(str(y), str(y), n, y in selected) for y, n in sorted(counted.items(), reverse=True)]
+                by_value.setdefault(year, 0)
+            values = [FacetValue(str(y), str(y), n, y in selected) for y, n in sorted(by_value.items(), reverse=True)]
         else:
             values = [
-                FacetValue(str(value), label, counted.get(value, 0), value in selected)
+                FacetValue(str(value), label, by_value.get(value, 0), value in selected)
                 for value, label in facet.choices
             ]
         results.append(FacetResult(facet.param, facet.label, values))

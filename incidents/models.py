@@ -232,7 +232,7 @@ class Incident(TimeStamped):
         indexes = [
             GinIndex(fields=["search_vector"], name="incident_search_gin"),
             models.Index(fields=["is_published", "-reported_on"], name="incident_published_recent"),
-            # Covers the facet cube of the public list (incidents.facets):
+            # Covers the facet columns of the public list (incidents.facets):
             # counting reads this index alone, not the wide table rows.
             models.Index(
                 fields=["kind", "status", "severity", "setting", "occurred_on"],
