@@ -215,7 +215,8 @@ class Incident(TimeStamped):
         related_name="merged_from",
         help_text="Set when this entry was merged into another; its address then redirects there.",
     )
-    # Kept up to date by incidents.search.refresh_search_vectors (title > summary > body > evidence quotes).
+    # Kept up to date by incidents.search.refresh_search_vectors (title > summary > body > evidence quotes),
+    # and stored in the row itself, not the TOAST table (migration 0005).
     # Trigram indexes on titles and names are created by migration 0003 where pg_trgm exists.
     search_vector = SearchVectorField(null=True, editable=False)
     history = HistoricalRecords(excluded_fields=["search_vector"])

@@ -57,3 +57,14 @@ def test_filter_column_is_indexed(table, column):
 )
 def test_names_matched_for_typos_have_trigram_indexes(table, column):
     assert any("gin_trgm_ops" in d and f"({column} " in d for d in index_definitions(table))
+
+
+def test_search_vectors_are_stored_in_the_row_not_the_toast_table():
+    """MAIN storage: long texts leave the row before the vector does, so a
+    search reads each vector without a second lookup (migration 0005)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute"
+            " WHERE attrelid = 'incidents_incident'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("m",)
