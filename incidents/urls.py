@@ -6,6 +6,7 @@ from .feeds import IncidentsFeed
 urlpatterns = [
     path("", views.home, name="home"),
     path("incidents/", views.incident_list, name="incident-list"),
+    path("incidents/filters/", views.incident_filters, name="incident-filters"),
     path("incidents/<str:public_id>/", views.incident_detail, name="incident-detail"),
     path("incidents/<str:public_id>/cite.bib", views.incident_bibtex, name="incident-bibtex"),
     path("incidents/<str:public_id>/cite.json", views.incident_csl, name="incident-csl"),

@@ -41,15 +41,21 @@ def incident_list(request):
     form = IncidentSearchForm(request.GET)
     text, sort, notices = form.search_params()
     selection = parse_facets(request.GET)
+    count_facets = request.GET.get("counts") == "all"
     if selection.ignored_count:
         shown = selection.ignored[:5]
         values = ", ".join(f"{param}={value[:40]}" for param, value in shown)
         more = selection.ignored_count - len(shown)
         values += f" and {more} more" if more else ""
         notices.append(f"Some filters were not recognised and were ignored: {values}.")
-    search = selectors.search_incident_list(text, sort, selection, request.GET.get("page"))
+    search = selectors.search_incident_list(text, sort, selection, request.GET.get("page"), count_facets)
     params = request.GET.copy()
     params["q"] = text
+    params.pop("counts", None)
+    facets_query = params.copy()
+    facets_query.pop("page", None)
+    counted_query = params.copy()
+    counted_query["counts"] = "all"
     active_filters = []
     for facet, value, label in selection.active():
         remaining = params.copy()
@@ -67,8 +73,20 @@ def incident_list(request):
             "sorts": selectors.SORTS,
             "notices": notices,
             "active_filters": active_filters,
+            "facets_query": facets_query.urlencode(),
+            "counted_query": counted_query.urlencode(),
         },
     )
+
+
+@require_safe
+def incident_filters(request):
+    """The filters of a search with their counts, as the HTML fragment the
+    list page fetches when it was sent without them (see
+    selectors.search_incident_list)."""
+    text, _, _ = IncidentSearchForm(request.GET).search_params()
+    _, facets = selectors.incident_facets(text, parse_facets(request.GET))
+    return render(request, "incidents/_facets.html", {"facets": facets})
 
 
 @require_safe

@@ -1,5 +1,7 @@
 // Progressive enhancement only: every page works without this file.
-// Adds a copy button beside each citation. Forms are never submitted on
+// Adds a copy button beside each citation, and fetches the filters of a
+// search too broad to count before its page was sent (without this file a
+// link on the page asks for them). Forms are never submitted on
 // change, so choosing a filter or sort order does not move the reader
 // (WCAG 3.2.2); the submit buttons apply them.
 (function () {
@@ -28,7 +30,29 @@
     });
   }
 
+  function loadDeferredFilters() {
+    document.querySelectorAll("[data-facets-src]").forEach(function (box) {
+      var status = document.createElement("p");
+      status.setAttribute("role", "status");
+      status.textContent = "Counting the filters…";
+      box.appendChild(status);
+      fetch(box.getAttribute("data-facets-src"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.text();
+        })
+        .then(
+          function (html) {
+            box.removeAttribute("data-facets-src");
+            box.innerHTML = html; // our own server-rendered fragment
+          },
+          function () { status.textContent = "The filters could not be counted: use the link above."; }
+        );
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     addCopyButtons();
+    loadDeferredFilters();
   });
 })();

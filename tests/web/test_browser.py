@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 
 from incidents.models import ClaimStatusChange, IncidentRelation, TaxonomyTerm
 from tests.factories import (
@@ -189,6 +190,37 @@ def axe_violations(page, source) -> list[str]:
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"
         for v in result["violations"]
     ]
+
+
+def test_a_broad_search_fetches_its_filters_after_the_page_or_by_a_link_without_javascript(browser, page, monkeypatch):
+    """Past MAX_LISTED_RESULTS matches the page is sent before its filters
+    are counted: the script fetches them into the form; without JavaScript
+    a link counts them with the page."""
+    build_site()
+    monkeypatch.setattr("incidents.selectors.MAX_LISTED_RESULTS", 1)
+    page.goto("/incidents/?q=alibba")
+    page.wait_for_selector("#facet-kind")
+    assert page.locator("[data-facets-src]").count() == 0
+    assert "(1)" in page.locator("#facet-kind input[value=incident] >> xpath=..").inner_text()
+    assert axe_violations(page, axe_source()) == []
+    page.check("#facet-kind input[value=hazard]")
+    page.click("button.facets__apply")
+    page.wait_for_url("**kind=hazard**")
+    assert page.locator(".card__title a").all_inner_texts() == ["Alibaba cloud agents could reach the internet"]
+    assert page.js_errors == []
+
+    cache.clear()  # the fetched counts were cached: count afresh
+    without_js = browser.new_context(base_url=page.url.split("/incidents/")[0], java_script_enabled=False)
+    try:
+        plain = without_js.new_page()
+        plain.goto("/incidents/?q=alibba&sort=date")
+        assert plain.locator("#facet-kind").count() == 0
+        plain.click("text=Show the filters with their counts")
+        plain.wait_for_url("**counts=all**")
+        assert plain.locator("#facet-kind input[value=incident]").count() == 1
+        assert "sort=date" in plain.url
+    finally:
+        without_js.close()
 
 
 def check_focus_is_visible(page, url, presses=12):

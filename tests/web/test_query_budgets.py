@@ -13,6 +13,7 @@ BUDGETS = {
     "list": 8,
     "search": 10,
     "faceted": 13,
+    "filters": 4,
     "incident": 13,
     "source": 2,
     "organisation": 5,
@@ -31,6 +32,7 @@ def page_urls(incident):
         "search": "/incidents/?q=tunnel",
         "faceted": f"/incidents/?q=tunnel&kind=incident&severity=3&year=2025&reproduction=yes&organisation={org.slug}"
         f"&system={incident.systems.first().slug}&taxonomy={incident.taxonomy.first().slug}",
+        "filters": f"/incidents/filters/?q=tunnel&kind=incident&organisation={org.slug}",
         "incident": incident.get_absolute_url(),
         "source": incident.evidence.first().source.get_absolute_url(),
         "organisation": org.get_absolute_url(),
@@ -53,3 +55,15 @@ def test_page_stays_within_its_query_budget(client, many_rich_incidents, django_
     with django_assert_max_num_queries(BUDGETS[page]):
         response = client.get(url)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_a_search_sent_before_its_filters_are_counted_stays_within_the_search_budget(
+    client, many_rich_incidents, django_assert_max_num_queries, monkeypatch, count
+):
+    monkeypatch.setattr("incidents.selectors.MAX_LISTED_RESULTS", 1)
+    url = page_urls(many_rich_incidents(count)[0])["search"]
+    trigram_available()
+    with django_assert_max_num_queries(BUDGETS["search"]):
+        response = client.get(url)
+    assert b"data-facets-src" in response.content

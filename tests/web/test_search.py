@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -262,7 +263,7 @@ def test_pages_reach_a_bounded_number_of_results_and_say_where_the_rest_are(clie
     monkeypatch.setattr("incidents.selectors.MAX_LISTED_RESULTS", 30)
     indexed(lambda: [IncidentFactory(title=f"Tunnel case {n}") for n in range(45)])
     first = get(client, "/incidents/?q=tunnel")
-    assert "45 results" in first  # the total stays exact
+    assert "More than 30 results" in first  # counted no further than the pages reach
     assert "Page 1 of 2" in first
     assert "The pages reach the first" in first and "/api/docs/getting-started/" in first
     deep = get(client, "/incidents/?q=tunnel&page=3")  # past the reach: the last reachable page
@@ -270,6 +271,39 @@ def test_pages_reach_a_bounded_number_of_results_and_say_where_the_rest_are(clie
     assert len(result_titles(deep)) == 10
     few = get(client, "/incidents/?q=tunnel&page=1&kind=hazard")
     assert "The pages reach the first" not in few
+    counted = get(client, "/incidents/?q=tunnel&counts=all")
+    assert "45 results" in counted  # with the facets counted, the total is exact
+
+
+def test_a_search_too_broad_to_count_first_sends_its_page_and_counts_its_filters_apart(client, monkeypatch):
+    monkeypatch.setattr("incidents.selectors.MAX_LISTED_RESULTS", 30)
+    indexed(lambda: [IncidentFactory(title=f"Tunnel case {n}", kind="incident") for n in range(35)]
+            + [IncidentFactory(title=f"Tunnel hazard {n}", kind="hazard") for n in range(5)])
+    page = get(client, "/incidents/?q=tunnel&kind=incident&sort=date&page=2")
+    assert 'id="facet-kind"' not in page
+    src = re.search(r'data-facets-src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert urlparse(src).path == "/incidents/filters/"
+    assert parse_qs(urlparse(src).query) == {"q": ["tunnel"], "kind": ["incident"], "sort": ["date"]}
+    link = re.search(r'<a href="(\?[^"]+)">Show the filters with their counts</a>', page).group(1)
+    assert parse_qs(urlparse(link.replace("&amp;", "&")).query)["counts"] == ["all"]
+
+    fragment = get(client, src)
+    assert "<html" not in fragment
+    assert facet(fragment, "kind")["incident"] == (35, True)
+    assert facet(fragment, "kind")["hazard"] == (5, False)
+    # Counted once, the filters come with the page from then on.
+    again = get(client, "/incidents/?q=tunnel&kind=incident&sort=date&page=2")
+    assert facet(again, "kind")["hazard"] == (5, False)
+    assert "35 results" in again
+    # Without JavaScript, the link counts them with the page.
+    cache.clear()
+    counted = get(client, "/incidents/?q=tunnel&kind=incident&counts=all")
+    assert facet(counted, "kind")["incident"] == (35, True)
+
+
+def test_the_filters_fragment_takes_bad_input_like_the_list(client):
+    fragment = get(client, "/incidents/filters/?q=" + "x" * 10_000 + "&kind=nonsense&year=abc&severity=9")
+    assert 'id="facet-kind"' in fragment
 
 
 def test_the_search_form_reflects_the_url_so_a_bookmark_restores_it(client, catalogue):
@@ -292,7 +326,7 @@ def test_facet_counts_are_cached_across_pages_and_sorts_until_the_data_changes(c
         get(client, "/incidents/?kind=incident")
     with CaptureQueriesContext(connection) as again:
         page = get(client, "/incidents/?kind=incident&sort=severity&page=1")
-    assert len(again) == len(first) - 1  # no counting query
+    assert len(again) == len(first) - 2  # neither the bounded count of matches nor the counting query
     assert facet(page, "kind")["hazard"] == (1, False)
 
     IncidentFactory(title="Entry G", kind="hazard")  # a save starts a new generation
