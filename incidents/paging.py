@@ -5,11 +5,19 @@ ordering's index alone) and then that page's rows by id, instead of reading
 and discarding every wide row before the page. `CachedIdsPaginator` also
 keeps each page's ids in the cache under a key the caller gives (one that
 changes when the data does), so a repeated search skips its ranking.
+`count_up_to` counts a queryset no further than a bound.
 """
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+
+
+def count_up_to(queryset, limit: int) -> int:
+    """The number of rows, counted no further than `limit`: ids only (no
+    annotation such as a search's rank is computed), and the scan stops at
+    the limit instead of reading every match."""
+    return queryset.order_by().values("pk")[:limit].count()
 
 
 class DeferredJoinPaginator(Paginator):

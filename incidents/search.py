@@ -9,6 +9,8 @@ import re
 
 from django.db import connection
 
+from .paging import count_up_to
+
 REFRESH_SQL = """
 UPDATE incidents_incident AS i SET search_vector =
     setweight(to_tsvector('english', coalesce(i.title, '')), 'A')
@@ -97,7 +99,7 @@ def _has_rows(queryset) -> bool:
     bets on meeting a match early in a sequential scan, and reads all
     100,000 rows when a word matches nothing; a bounded count lets it choose
     the GIN index for rare words and still stop early for common ones."""
-    return queryset.order_by()[:_PROBE_LIMIT].count() > 0
+    return count_up_to(queryset, _PROBE_LIMIT) > 0
 
 
 def search_incidents(queryset, text: str):

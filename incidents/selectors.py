@@ -41,7 +41,7 @@ from .models import (
     Source,
     TaxonomyTerm,
 )
-from .paging import CachedIdsPaginator
+from .paging import CachedIdsPaginator, count_up_to
 from .search import normalise_query, search_incidents
 
 # Checked before querying, so odd path text (a NUL byte, 10 kB) is a plain 404.
@@ -141,12 +141,6 @@ def _searched(text: str):
     return search_incidents(public_incidents(), text) if text else public_incidents()
 
 
-def _bounded_count(queryset) -> int:
-    """The number of rows, counted no further than MAX_LISTED_RESULTS + 1
-    (ids only: the search's rank is not computed for counting)."""
-    return queryset.order_by().values("pk")[: MAX_LISTED_RESULTS + 1].count()
-
-
 def _count_facets(searched, text: str, selection: FacetSelection) -> tuple[int, list]:
     counts = facet_counts(searched, selection)
     store_facet_counts(text, selection, counts)
@@ -181,11 +175,11 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     results = searched.filter(selection.q()) if selection.selected else searched
     counts = cached_facet_counts(text, selection)
     if counts is None:
-        matches = None if count_facets else _bounded_count(searched)
+        matches = None if count_facets else count_up_to(searched, MAX_LISTED_RESULTS + 1)
         if matches is None or matches <= MAX_LISTED_RESULTS:
             counts = _count_facets(searched, text, selection)
         else:
-            counts = (_bounded_count(results) if selection.selected else matches, None)
+            counts = (count_up_to(results, MAX_LISTED_RESULTS + 1) if selection.selected else matches, None)
     total, facets = counts
 
     order = {
