@@ -3,6 +3,12 @@ stable iteration over large sets (`?pagination=cursor`, then follow `next`).
 
 Both add an RFC 8288 `Link` header (rel="next"/"prev"), so CSV clients can
 page without a JSON body.
+
+A view may bound its count (`page_count_limit`): a search matching more
+incidents than the website lists (10,000) is counted only that far, its
+pages reach that many results by rank, and `count_exact` is false, as
+search engines report totals (Elasticsearch's "gte" relation); cursor mode
+still reads every match.
 """
 
 from functools import partial
@@ -89,43 +95,62 @@ class ApiPagination(PageNumberPagination):
         # search's parameters): its count and page ids are then cached in
         # the data's generation, so a repeated search skips the ranking.
         parts = view.page_cache_parts() if hasattr(view, "page_cache_parts") else None
+        count_limit = view.page_count_limit() if hasattr(view, "page_count_limit") else None
         if parts is not None:
             self.django_paginator_class = partial(
                 CachedIdsPaginator,
                 ids_key=lambda bottom, top: generation_key("api-page-ids", *parts, bottom, top),
-                count_key=generation_key("api-count", *parts),
+                count_key=generation_key("api-count", *parts, count_limit),
                 timeout=FACET_CACHE_SECONDS,
+                count_limit=count_limit,
             )
+        elif count_limit is not None:
+            self.django_paginator_class = partial(DeferredJoinPaginator, count_limit=count_limit)
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound as exc:
-            raise exceptions.ValidationError({"page": [str(exc.detail)]}) from None
+            message = str(exc.detail)
+            if count_limit is not None:
+                message += (f" A search's pages reach its first {count_limit:,} results: narrow it, "
+                            "or read every match with pagination=cursor.")
+            raise exceptions.ValidationError({"page": [message]}) from None
 
     def get_paginated_response(self, data):
         if self.cursor is not None:
             next_url, previous_url = self.cursor.get_next_link(), self.cursor.get_previous_link()
-            body = {"count": None, "next": next_url, "previous": previous_url, "results": data}
+            body = {"count": None, "count_exact": None, "next": next_url, "previous": previous_url, "results": data}
         else:
             next_url, previous_url = self.get_next_link(), self.get_previous_link()
-            body = {"count": self.page.paginator.count, "next": next_url, "previous": previous_url, "results": data}
+            paginator = self.page.paginator
+            body = {"count": paginator.count, "count_exact": paginator.count_exact,
+                    "next": next_url, "previous": previous_url, "results": data}
         headers = {}
         link = _link_header(next_url, previous_url)
         if link:
             headers["Link"] = link
-        if body["count"] is not None:
+        if body["count_exact"]:
             headers["X-Total-Count"] = str(body["count"])
         return Response(body, headers=headers)
 
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["count", "next", "previous", "results"],
+            "required": ["count", "count_exact", "next", "previous", "results"],
             "properties": {
                 "count": {
                     "type": "integer",
                     "nullable": True,
-                    "description": "Number of items matching the query (null in cursor mode).",
+                    "description": "Number of items matching the query (null in cursor mode). A search that "
+                                   "matches more than 10,000 items is counted to 10,000 (see count_exact).",
                     "example": 123,
+                },
+                "count_exact": {
+                    "type": "boolean",
+                    "nullable": True,
+                    "description": "False when more items match than `count` says: a search matching over "
+                                   "10,000 items, whose pages reach the first 10,000 by rank (cursor mode reads "
+                                   "them all). Null in cursor mode.",
+                    "example": True,
                 },
                 "next": {"type": "string", "nullable": True, "format": "uri", "description": "The next page, or null.",
                          "example": "http://127.0.0.1:8000/api/v1/incidents/?page=2"},

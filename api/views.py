@@ -28,7 +28,8 @@ from incidents.models import (
     Source,
     TaxonomyTerm,
 )
-from incidents.selectors import MAX_MERGE_HOPS
+from incidents.search import normalise_query
+from incidents.selectors import MAX_LISTED_RESULTS, MAX_MERGE_HOPS
 from reproductions.models import Verdict
 
 from . import filters as api_filters
@@ -324,6 +325,14 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         if self.action != "list" or not params.get("q") or can_see_drafts(self.request.user):
             return None
         return sorted((key, sorted(params.getlist(key))) for key in params if key not in ("page", "format"))
+
+    def page_count_limit(self):
+        """A search is counted, and paged by rank, no further than the
+        website lists (see ApiPagination): ranking still reads every match,
+        but counting 80,000 matches exactly cost as much again."""
+        if self.action == "list" and normalise_query(self.request.query_params.get("q", "")):
+            return MAX_LISTED_RESULTS
+        return None
 
     def prepare_item(self, obj):
         obj.sources = list(Source.objects.filter(evidence__incident=obj).distinct().order_by("-published_on", "title"))

@@ -5,7 +5,10 @@ ordering's index alone) and then that page's rows by id, instead of reading
 and discarding every wide row before the page. `CachedIdsPaginator` also
 keeps each page's ids in the cache under a key the caller gives (one that
 changes when the data does), so a repeated search skips its ranking.
-`count_up_to` counts a queryset no further than a bound.
+Either can count no further than a `count_limit`, as search engines do
+(Elasticsearch's 10,000 total hits): the pages then reach that many rows,
+and `count_exact` says whether there are more. `count_up_to` counts a
+queryset no further than a bound.
 """
 
 from django.core.cache import cache
@@ -26,10 +29,28 @@ class DeferredJoinPaginator(Paginator):
 
     ids_for_first_page = False
 
-    def __init__(self, object_list, per_page, count=None, **kwargs):
+    def __init__(self, object_list, per_page, count=None, count_limit=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
+        self.count_limit = count_limit
         if count is not None:
             self.__dict__["count"] = count  # known up front: no COUNT query
+            self.__dict__["rows_counted"] = count
+
+    @cached_property
+    def rows_counted(self) -> int:
+        """The rows, counted to one past `count_limit` when there is one."""
+        if self.count_limit is None:
+            return super().count
+        return count_up_to(self.object_list, self.count_limit + 1)
+
+    @cached_property
+    def count(self) -> int:
+        return self.rows_counted if self.count_limit is None else min(self.rows_counted, self.count_limit)
+
+    @property
+    def count_exact(self) -> bool:
+        """False when the rows go on past `count_limit` (and `count` is the limit)."""
+        return self.count_limit is None or self.rows_counted <= self.count_limit
 
     def page_ids(self, bottom: int, top: int) -> list:
         return list(self.object_list.values_list("pk", flat=True)[bottom:top])
@@ -50,7 +71,7 @@ class DeferredJoinPaginator(Paginator):
 
 class CachedIdsPaginator(DeferredJoinPaginator):
     """Every page's ids come from the cache when `ids_key(bottom, top)` is
-    there; without a count given, the count too, under `count_key`."""
+    there; without a count given, the rows counted too, under `count_key`."""
 
     ids_for_first_page = True
 
@@ -61,14 +82,14 @@ class CachedIdsPaginator(DeferredJoinPaginator):
         self.timeout = timeout
 
     @cached_property
-    def count(self):
+    def rows_counted(self) -> int:
         if self.count_key is None:
-            return super().count
-        count = cache.get(self.count_key)
-        if count is None:
-            count = super().count
-            cache.set(self.count_key, count, self.timeout)
-        return count
+            return super().rows_counted
+        counted = cache.get(self.count_key)
+        if counted is None:
+            counted = super().rows_counted
+            cache.set(self.count_key, counted, self.timeout)
+        return counted
 
     def page_ids(self, bottom: int, top: int) -> list:
         key = self.ids_key(bottom, top)

@@ -11,7 +11,7 @@ def test_default_page_size_and_total(client):
     IncidentFactory.create_batch(27)
     response = client.get("/api/v1/incidents/")
     body = response.json()
-    assert body["count"] == 27 and len(body["results"]) == 25
+    assert body["count"] == 27 and body["count_exact"] is True and len(body["results"]) == 25
     assert body["next"] == "http://testserver/api/v1/incidents/?page=2"
     assert response["X-Total-Count"] == "27"
     assert response["Link"] == '<http://testserver/api/v1/incidents/?page=2>; rel="next"'
@@ -103,4 +103,53 @@ def test_unknown_pagination_mode_is_400(client):
 def test_every_list_is_paginated_and_capped(client, resource):
     assert client.get(f"/api/v1/{resource}/?page_size=101").status_code == 400
     body = client.get(f"/api/v1/{resource}/?pagination=cursor").json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
+    assert body["count"] is None and body["count_exact"] is None
+
+
+@pytest.fixture
+def search_limit_of_3(monkeypatch):
+    """Searches counted and paged no further than 3 results (10,000 in use)."""
+    from incidents.search import refresh_search_vectors
+
+    monkeypatch.setattr("api.views.MAX_LISTED_RESULTS", 3)
+    incidents = IncidentFactory.create_batch(5, title="Agent opened a reverse tunnel", body="")
+    IncidentFactory(title="Unrelated spreadsheet error", body="")
+    refresh_search_vectors()
+    return incidents
+
+
+@pytest.mark.parametrize("as_editor", [False, True], ids=["public, cached", "editor"])
+def test_a_search_past_the_limit_is_counted_to_it_and_paged_by_rank_within_it(client, search_limit_of_3, as_editor, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    if as_editor:
+        editor = django_user_model.objects.create_user("editor")
+        editor.user_permissions.add(Permission.objects.get(codename="change_incident"))
+        client.force_login(editor)
+    first = client.get("/api/v1/incidents/?q=tunnel&page_size=2")
+    body = first.json()
+    assert body["count"] == 3 and body["count_exact"] is False
+    assert "X-Total-Count" not in first  # the header would state a total it does not know
+    second = client.get("/api/v1/incidents/?q=tunnel&page_size=2&page=2").json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    shown = [item["public_id"] for item in body["results"] + second["results"]]
+    assert len(set(shown)) == 3
+    beyond = client.get("/api/v1/incidents/?q=tunnel&page_size=2&page=3")
+    assert beyond.status_code == 400
+    message = beyond.json()["errors"]["page"][0]["message"]
+    assert "first 3 results" in message and "pagination=cursor" in message
+    # Cursor mode reads every match.
+    everything, url = [], "/api/v1/incidents/?q=tunnel&page_size=2&pagination=cursor"
+    while url:
+        page = client.get(url).json()
+        everything += [item["public_id"] for item in page["results"]]
+        url = page["next"]
+    assert sorted(everything) == sorted(incident.public_id for incident in search_limit_of_3)
+
+
+def test_a_search_within_the_limit_and_a_plain_list_are_counted_exactly(client, search_limit_of_3):
+    search = client.get("/api/v1/incidents/?q=spreadsheet")
+    assert search.json()["count"] == 1 and search.json()["count_exact"] is True and search["X-Total-Count"] == "1"
+    listed = client.get("/api/v1/incidents/?page_size=2")
+    assert listed.json()["count"] == 6 and listed.json()["count_exact"] is True and listed["X-Total-Count"] == "6"
