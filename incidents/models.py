@@ -233,6 +233,8 @@ class Incident(TimeStamped):
         indexes = [
             GinIndex(fields=["search_vector"], name="incident_search_gin"),
             models.Index(fields=["is_published", "-reported_on"], name="incident_published_recent"),
+            # The API's ordering=title and -title (ties go by id: an incremental sort).
+            models.Index(fields=["title"], name="incident_title"),
             # Covers the facet columns of the public list (incidents.facets):
             # counting reads this index alone, not the wide table rows.
             models.Index(
