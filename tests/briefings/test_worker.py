@@ -112,6 +112,12 @@ def worker(start_worker):
     return start_worker()
 
 
+# Incidents added to the digest so that rendering lasts a few seconds, long
+# enough to be killed in the middle (25 rendered in under 0.7 s on a faster
+# machine, before the kill).
+RENDER_BUSY_INCIDENTS = 100
+
+
 def _children(pid: int) -> list[int]:
     """Process ids whose parent is `pid` (from /proc, no extra package)."""
     children = []
@@ -177,13 +183,13 @@ def test_worker_runs_the_weekly_schedule_end_to_end_once_even_when_beat_fires_tw
 
 
 def test_worker_killed_mid_render_redelivers_and_sends_exactly_once(broker, worker, use_smtp):
-    _last_week_data(extra_incidents=25)  # enough to keep the renderer busy for a few seconds
+    _last_week_data(extra_incidents=RENDER_BUSY_INCIDENTS)
     Subscription.objects.create(email="one@example.org", cadence=Cadence.WEEKLY, confirmed_at=timezone.now())
     _beat_fires(broker)
 
     # The attempt is counted when rendering starts; then kill the pool process doing it.
     _wait_for(lambda: DigestDelivery.objects.filter(attempts=1, status=DigestDelivery.Status.PENDING).exists(), worker)
-    time.sleep(0.5)
+    time.sleep(0.2)
     [child] = _children(worker["process"].pid)  # the single prefork pool process
     assert DigestDelivery.objects.get().status == DigestDelivery.Status.PENDING, "rendering finished before the kill"
     os.kill(child, signal.SIGKILL)
@@ -200,12 +206,12 @@ def test_whole_worker_killed_mid_render_is_redelivered_to_the_next_worker_once(b
     """The worker and its pool are SIGKILLed together (no chance to requeue): the
     unacknowledged message stays in Redis and the next worker restores it once
     it is older than the visibility timeout (short here; hours in production)."""
-    _last_week_data(extra_incidents=25)
+    _last_week_data(extra_incidents=RENDER_BUSY_INCIDENTS)
     Subscription.objects.create(email="one@example.org", cadence=Cadence.WEEKLY, confirmed_at=timezone.now())
     first = start_worker("first", CELERY_VISIBILITY_TIMEOUT="3")
     _beat_fires(broker)
     _wait_for(lambda: DigestDelivery.objects.filter(attempts=1, status=DigestDelivery.Status.PENDING).exists(), first)
-    time.sleep(0.5)
+    time.sleep(0.2)
     assert DigestDelivery.objects.get().status == DigestDelivery.Status.PENDING, "rendering finished before the kill"
     os.killpg(first["process"].pid, signal.SIGKILL)
     first["process"].wait(10)
