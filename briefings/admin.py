@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from . import services
 from .models import Briefing, Digest, DigestDelivery, Subscription
 
 
@@ -44,3 +45,15 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["subscription__email"]
     list_select_related = ["subscription"]
     readonly_fields = ["subscription", "period_start", "period_end", "digest", "claimed_at", "sent_at", "attempts", "last_error"]
+    actions = ["send_again"]
+
+    @admin.action(description="Send again (stuck in sending after checking the mail log, or failed)")
+    def send_again(self, request, queryset):
+        reopened, queued = services.send_again(queryset.values_list("pk", flat=True))
+        if not reopened:
+            self.message_user(request, "Only deliveries that are sending or failed can be sent again.", messages.WARNING)
+        elif queued < reopened:
+            self.message_user(request, f"Reopened {reopened}; the task queue is unreachable, so {reopened - queued} "
+                              "will be queued automatically once it is back.", messages.WARNING)
+        else:
+            self.message_user(request, f"Reopened and queued {reopened} deliveries.", messages.SUCCESS)

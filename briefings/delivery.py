@@ -11,8 +11,10 @@ A worker killed while rendering (the long part) leaves the row `pending`, so
 the redelivered task renders again and sends once. A worker killed in the
 instant between the claim and the end of the SMTP exchange leaves it
 `sending`: the email may or may not have left, so it is not sent again
-automatically (the admin shows it); the Message-ID is derived from the
-delivery, so a mail system that did get it can drop a copy.
+automatically (the admin lists it); the Message-ID is derived from the
+delivery, so a mail system that did get it can drop a copy. After checking
+the mail log, an editor reopens it with the admin's "Send again" action
+(`reopen`), which also serves a delivery that failed its last retry.
 """
 
 import datetime
@@ -125,3 +127,25 @@ def deliver(delivery_id: int) -> str:
         raise _fail(delivery_id, error) from error
     _record(delivery_id, status=DigestDelivery.Status.SENT, sent_at=timezone.now(), digest=digest, last_error="")
     return DigestDelivery.Status.SENT
+
+
+REOPENABLE = [DigestDelivery.Status.SENDING, DigestDelivery.Status.FAILED]
+
+
+def reopen(delivery_ids) -> list[int]:
+    """Make deliveries stuck in `sending` or `failed` pending again, as new
+    (attempts back to 0, so an undispatched one is requeued like any other),
+    saying so in `last_error`. Returns the ids reopened; sent, skipped and
+    pending ones are left as they are."""
+    with transaction.atomic():
+        rows = list(
+            DigestDelivery.objects.select_for_update()
+            .filter(pk__in=list(delivery_ids), status__in=REOPENABLE)
+            .values_list("pk", "status", "attempts")
+        )
+        for pk, status, attempts in rows:
+            DigestDelivery.objects.filter(pk=pk).update(
+                status=DigestDelivery.Status.PENDING, attempts=0, claimed_at=None,
+                last_error=f"Reopened by an editor, after {attempts} attempt(s), from '{status}'.",
+            )
+    return [pk for pk, _, _ in rows]

@@ -151,7 +151,8 @@ class Subscription(models.Model):
 class DigestDelivery(models.Model):
     """One subscription's digest for one period. The unique row is claimed
     (pending/failed -> sending) before the email is sent, so it goes at most
-    once; a crash after the claim leaves it `sending` for a person to check."""
+    once; a crash after the claim leaves it `sending` for a person to check and
+    send again from the admin (delivery.reopen)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

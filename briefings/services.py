@@ -184,3 +184,15 @@ def requeue_undispatched(now: datetime.datetime | None = None) -> int:
     ).values_list("pk", flat=True):
         sent += bool(send(render_and_send_digest, delivery_id))
     return sent
+
+
+def send_again(delivery_ids) -> tuple[int, int]:
+    """Reopen the given digest deliveries (see delivery.reopen) and queue
+    each. Returns (reopened, queued); one the broker did not take now is
+    queued by requeue_undispatched once it is back."""
+    from .delivery import reopen
+    from .tasks import render_and_send_digest
+
+    reopened = reopen(delivery_ids)
+    queued = sum(bool(send(render_and_send_digest, delivery_id)) for delivery_id in reopened)
+    return len(reopened), queued

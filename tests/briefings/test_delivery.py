@@ -145,3 +145,67 @@ def test_beat_schedules_exist_and_are_editable(db, name, cadence):
     assert periodic.enabled and periodic.task == "briefings.tasks.send_due_digests"
     assert json.loads(periodic.args) == [cadence]
     assert periodic.crontab.hour == "6" and periodic.queue == "default"
+
+
+def _stuck_and_sent(subscriber):
+    """One delivery left `sending` by a worker killed mid-SMTP, one sent."""
+    [stuck] = plan_deliveries(Cadence.WEEKLY, MOMENT)
+    DigestDelivery.objects.filter(pk=stuck).update(
+        status=DigestDelivery.Status.SENDING, attempts=1, claimed_at=timezone.now()
+    )
+    other = Subscription.objects.create(email="editor@example.org", cadence=Cadence.WEEKLY, confirmed_at=timezone.now())
+    done = DigestDelivery.objects.create(
+        subscription=other, period_start=START, period_end=START + datetime.timedelta(days=7),
+        status=DigestDelivery.Status.SENT, attempts=1, sent_at=timezone.now(),
+    )
+    return stuck, done.pk
+
+
+def send_again(admin_client, *delivery_ids):
+    return admin_client.post(
+        "/admin/briefings/digestdelivery/",
+        {"action": "send_again", "_selected_action": [str(pk) for pk in delivery_ids]},
+        follow=True,
+    )
+
+
+def test_an_editor_sends_a_stuck_delivery_again_from_the_admin_and_it_goes_once(subscriber, admin_client, monkeypatch):
+    from briefings import services
+
+    stuck, done = _stuck_and_sent(subscriber)
+    queued = []
+    monkeypatch.setattr(services, "send", lambda task, *args: queued.append((task.name, *args)) or "task-1")
+    response = send_again(admin_client, stuck, done)
+    assert "Reopened and queued 1 deliveries." in response.content.decode()
+    assert queued == [("briefings.tasks.render_and_send_digest", stuck)]
+    reopened = DigestDelivery.objects.get(pk=stuck)
+    assert reopened.status == DigestDelivery.Status.PENDING and reopened.attempts == 0 and reopened.claimed_at is None
+    assert "after 1 attempt(s), from 'sending'" in reopened.last_error
+    assert DigestDelivery.objects.get(pk=done).status == DigestDelivery.Status.SENT  # a sent one is left alone
+
+    # The worker runs the queued task: the digest goes out once.
+    assert tasks.render_and_send_digest(stuck) == DigestDelivery.Status.SENT
+    assert tasks.render_and_send_digest(stuck) == DigestDelivery.Status.SENT
+    assert [message.to for message in mail.outbox] == [["minister@example.org"]]
+
+
+def test_send_again_with_the_broker_down_is_queued_once_it_is_back(subscriber, admin_client, monkeypatch):
+    from briefings import services
+
+    stuck, _ = _stuck_and_sent(subscriber)
+    monkeypatch.setattr(services, "send", lambda task, *args: None)  # the broker refuses
+    response = send_again(admin_client, stuck)
+    assert "will be queued automatically once it is back" in response.content.decode()
+    assert DigestDelivery.objects.get(pk=stuck).status == DigestDelivery.Status.PENDING
+
+    queued = []
+    monkeypatch.setattr(services, "send", lambda task, *args: queued.append(args) or "task-2")
+    assert services.requeue_undispatched(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
+    assert queued == [(stuck,)]
+
+
+def test_send_again_refuses_what_is_not_stuck_or_failed(subscriber, admin_client):
+    _, done = _stuck_and_sent(subscriber)
+    response = send_again(admin_client, done)
+    assert "Only deliveries that are sending or failed can be sent again." in response.content.decode()
+    assert DigestDelivery.objects.get(pk=done).status == DigestDelivery.Status.SENT
