@@ -119,8 +119,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-if env_bool("AIKB_TEST_STATIC", False):
-    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # Celery. Without CELERY_BROKER_URL, kombu's filesystem transport under var/
 # needs no server (at-most-once; production uses Redis or RabbitMQ).
