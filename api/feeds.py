@@ -5,18 +5,17 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
 from incidents.citations import absolute_url
+from incidents.feeds import FEED_SIZE, IncidentsFeed
 from incidents.models import ClaimStatusChange
 from incidents.rendering import render_markdown
 from incidents.selectors import public_incidents
 
-FEED_SIZE = 50
 
+class IncidentUpdatesFeed(IncidentsFeed):
+    """The website's feed of incidents (same items and texts) under the API,
+    with absolute links; its entry ids are its own, as subscribers know them."""
 
-class IncidentUpdatesFeed(Feed):
-    feed_type = Atom1Feed
-    title = "AI Incident Knowledge Base: new and updated incidents"
     subtitle = "Every public incident, most recently changed first."
-    author_name = "AI Incident Knowledge Base"
 
     def link(self):
         return absolute_url("/api/v1/incidents/?ordering=-updated")
@@ -24,30 +23,12 @@ class IncidentUpdatesFeed(Feed):
     def feed_url(self):
         return absolute_url("/api/v1/feeds/incidents.atom")
 
-    def items(self):
-        return public_incidents().order_by("-updated", "-id")[:FEED_SIZE]
-
-    def item_title(self, item):
-        return f"{item.public_id}: {item.title}"
-
-    def item_description(self, item):
-        return render_markdown(item.summary)
-
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())
-
-    def item_pubdate(self, item):
-        return item.created
-
-    def item_updateddate(self, item):
-        return item.updated
 
     def item_guid(self, item):
         # One entry per incident across revisions: the public id never changes.
         return f"tag:aikb,2025:incident:{item.public_id}"
-
-    def item_guid_is_permalink(self, item):
-        return False
 
     def item_categories(self, item):
         return [item.kind, item.status]
