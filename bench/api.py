@@ -10,7 +10,9 @@ queries, serialisation, ETag):
   orderings, cursor mode),
 - detail: /api/v1/incidents/<public id>/ (claims, key measurements and
   sources embedded),
-- search: /api/v1/incidents/?q=... (ranked like the website).
+- search: /api/v1/incidents/?q=... (ranked like the website),
+- broad search: the same for words in nearly every incident (see
+  bench.searches), the worst case, without a target.
 
 It prints the median and p95 of each (target p95 under 60 ms), and the same
 first list page built by one hand-written SQL query through psycopg plus
@@ -28,20 +30,11 @@ import statistics
 import time
 
 from bench.database import setup_bench_database
+from bench.searches import BROAD_SEARCHES, SEARCHES
 from bench.timing import percentile, summary_rows, time_requests
 
 TARGET_P95_MS = 60
 PAGE = 100
-SEARCHES = [
-    "blackmail",
-    "reverse SSH tunnel",
-    "alibba",  # a typo in a name: trigram matching
-    "self-exfiltration",
-    '"cryptocurrency mining"',
-    "deception OR sabotage",
-    "claude",
-    "reward hacking -evaluation",
-]
 FACETS = ["kind=incident", "severity=4&severity=5", "year=2024", "setting=evaluation", "has_reproduction=false"]
 
 # The API's first list page, by hand: the same rows, order and nested lists.
@@ -86,10 +79,10 @@ def list_urls(rng, count, pages):
     return urls
 
 
-def search_urls(rng, count):
+def search_urls(rng, count, terms):
     urls = []
     for _ in range(count):
-        url = f"/api/v1/incidents/?page_size={PAGE}&q={rng.choice(SEARCHES)}"
+        url = f"/api/v1/incidents/?page_size={PAGE}&q={rng.choice(terms)}"
         if rng.random() < 0.3:
             url += f"&{rng.choice(FACETS)}"
         urls.append(url)
@@ -136,7 +129,8 @@ def main() -> list[tuple]:
     plans = {
         "list": list_urls(rng, requests, max(2, published // PAGE)),
         "detail": [f"/api/v1/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
-        "search": search_urls(rng, requests),
+        "search": search_urls(rng, requests, SEARCHES),
+        "broad search": search_urls(rng, requests, BROAD_SEARCHES),
     }
     print(f"{published:,} published incidents; pg_trgm {'on' if trigram_available() else 'off'}; "
           f"{requests} requests per kind, {PAGE} items per list page")
@@ -149,7 +143,8 @@ def main() -> list[tuple]:
         for urls in plans.values():  # warm connections, caches and code paths
             time_requests(client, urls[:10])
         for name, urls in plans.items():
-            rows += summary_rows(name, time_requests(client, urls), TARGET_P95_MS)
+            target = None if name == "broad search" else TARGET_P95_MS
+            rows += summary_rows(name, time_requests(client, urls), target, width=12)
         first_page = [f"/api/v1/incidents/?page_size={PAGE}"] * requests
         api_first = statistics.median(time_requests(client, first_page))
 

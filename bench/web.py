@@ -3,14 +3,15 @@
 Fills the benchmark database (bench.database; BENCH_WEB_INCIDENTS synthetic
 incidents, default 10,000, with their claims, sources, evidence and
 measurements), then requests the incident list (plain, paged, faceted),
-searches (words, phrases, a typo in a name, search plus facets) and incident
-pages through Django's test client, in-process, so the figure is the
+searches (words, phrases, a typo in a name, search plus facets; see
+bench.searches) and incident pages through Django's test client, in-process, so the figure is the
 server's own time: URL routing, queries, template rendering, middleware.
 Prints the median and p95 per page type, first as a running site sees them
 (facet counts cached between data changes) and then with the cache emptied
 before every request; the target is a p95 under 150 ms. The filters of a
 search, which the browser fetches after a page too broad to count them
-first (over 10,000 matches), are timed apart, without a target.
+first (over 10,000 matches), and broad searches (words in nearly every
+incident, the worst case) are timed apart, without a target.
 
 Run: `python -m bench web` (or `python -m bench.web`). BENCH_WEB_REQUESTS
 sets the requests per page type (default 150).
@@ -20,19 +21,10 @@ import os
 import random
 
 from bench.database import setup_bench_database
+from bench.searches import BROAD_SEARCHES, SEARCHES
 from bench.timing import summary_rows, time_requests
 
 TARGET_P95_MS = 150
-SEARCHES = [
-    "blackmail",
-    "reverse SSH tunnel",
-    "alibba",  # a typo in a name: trigram matching
-    "self-exfiltration",
-    '"cryptocurrency mining"',
-    "deception OR sabotage",
-    "claude",
-    "reward hacking -evaluation",
-]
 FACETS = ["kind=incident", "severity=4&severity=5", "year=2024", "setting=evaluation", "reproduction=no"]
 
 
@@ -50,10 +42,10 @@ def list_urls(rng, count, pages):
     return urls
 
 
-def search_urls(rng, count, organisation_slugs):
+def search_urls(rng, count, terms, organisation_slugs):
     urls = []
     for _ in range(count):
-        url = f"/incidents/?q={rng.choice(SEARCHES)}"
+        url = f"/incidents/?q={rng.choice(terms)}"
         if rng.random() < 0.3:
             url += f"&{rng.choice(FACETS)}"
         if rng.random() < 0.2 and organisation_slugs:
@@ -90,8 +82,9 @@ def main() -> list[tuple]:
     slugs = list(Organisation.objects.values_list("slug", flat=True)[:50])
     plans = {
         "list": list_urls(rng, requests, max(2, min(published, MAX_LISTED_RESULTS) // PAGE_SIZE)),
-        "search": search_urls(rng, requests, slugs),
+        "search": search_urls(rng, requests, SEARCHES, slugs),
         "incident": [f"/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
+        "broad search": search_urls(rng, requests, BROAD_SEARCHES, slugs),
     }
     # A search matching more than MAX_LISTED_RESULTS incidents is sent before
     # its filters are counted; the browser then fetches them: timed apart.

@@ -3,8 +3,10 @@
 Incidents come with claims, sources, evidence, measurements, organisation and
 system links, taxonomy terms, revisions and (for about one claim in fifty)
 a finished reproduction run with its measurement and verdict, in proportions
-like the curated data, and their text is drawn from the vocabulary of the field so that search
-is meaningful. Rows are written with bulk inserts in batches; search vectors
+like the curated data. Their text is drawn from the vocabulary of the field,
+each incident keeping to its own behaviour (blackmail, sabotage...) as real
+reports do, so that a search finds a share of incidents like the one it
+would find in real data, not half of them. Rows are written with bulk inserts in batches; search vectors
 are computed once per batch in SQL.
 
 Synthetic incidents are marked by a slug starting with `synthetic-`, so
@@ -64,9 +66,11 @@ NOUNS = [
     "memory", "weights", "server", "grader", "benchmark", "policy", "reward", "scaffold", "tool call", "log",
     "sandbox", "network", "budget", "monitor", "transcript", "evaluator", "dataset", "checkpoint", "API key",
 ]
+# General verbs only: one that names a behaviour ("sabotaged") would put
+# that behaviour's word in half of all incidents.
 VERBS = [
-    "opened", "copied", "disabled", "concealed", "exfiltrated", "threatened", "modified", "bypassed", "replicated",
-    "diverted", "misreported", "escalated", "probed", "deleted", "redirected", "sabotaged", "overwrote",
+    "opened", "copied", "disabled", "concealed", "threatened", "modified", "bypassed", "diverted", "misreported",
+    "escalated", "probed", "deleted", "redirected", "overwrote", "renamed", "scheduled", "inspected",
 ]
 OUTCOMES = [
     "without being prompted to do so", "despite explicit instructions", "when told it would be replaced",
@@ -92,6 +96,19 @@ def _sentence(rng: random.Random, setting: str, behaviour: str) -> str:
         f"The {rng.choice(NOUNS)} {rng.choice(VERBS)} the {rng.choice(NOUNS)} "
         f"{rng.choice(SETTINGS_PHRASES[setting])}, a case of {behaviour}, {rng.choice(OUTCOMES)}."
     )
+
+
+# How often a sentence of an incident mentions another behaviour than its own.
+# Incidents stay on their topic, as real ones do: in the AVID, ATLAS and MIT
+# data under shared/data, a topical word such as "blackmail", "sabotage" or
+# "tunnel" is in at most a few percent of entries, while general words
+# ("model", "evaluation") are in a third to a half.
+ASIDE_RATE = 0.05
+
+
+def _mentioned(rng: random.Random, behaviour: str) -> str:
+    """The behaviour a sentence of an incident about `behaviour` names."""
+    return rng.choice(BEHAVIOURS) if rng.random() < ASIDE_RATE else behaviour
 
 
 def _reference_data(rng: random.Random):
@@ -188,7 +205,9 @@ def generate_batch(rng: random.Random, size: int, reference, counts: SyntheticCo
                 slug=f"{SLUG_PREFIX}{public_id.lower()}",
                 kind=rng.choice(kinds),
                 summary=" ".join(_sentence(rng, setting, behaviour) for _ in range(2)),
-                body="\n\n".join(_sentence(rng, setting, rng.choice(BEHAVIOURS)) for _ in range(rng.randint(3, 8))),
+                body="\n\n".join(
+                    _sentence(rng, setting, _mentioned(rng, behaviour)) for _ in range(rng.randint(3, 8))
+                ),
                 occurred_on=occurred.replace(day=1),
                 occurred_precision="month",
                 reported_on=reported,
@@ -240,6 +259,7 @@ def generate_batch(rng: random.Random, size: int, reference, counts: SyntheticCo
     Claim.objects.bulk_create(claims, batch_size=2000)
     counts.claims += len(claims)
 
+    behaviour_of = {incident.pk: behaviour for incident, (_, behaviour, *_) in zip(incidents, planned)}
     evidence = []
     for claim in claims:
         for _ in range(rng.randint(1, 2)):
@@ -248,7 +268,9 @@ def generate_batch(rng: random.Random, size: int, reference, counts: SyntheticCo
                     incident_id=claim.incident_id,
                     claim=claim,
                     source=rng.choice(sources),
-                    quote=_sentence(rng, rng.choice(list(SETTINGS_PHRASES)), rng.choice(BEHAVIOURS)),
+                    quote=_sentence(
+                        rng, rng.choice(list(SETTINGS_PHRASES)), _mentioned(rng, behaviour_of[claim.incident_id])
+                    ),
                     locator_type=rng.choice(["page", "section", "timestamp"]),
                     locator="",
                 )

@@ -42,3 +42,23 @@ def test_later_incidents_do_not_reuse_synthetic_ids():
     ids = set(Incident.objects.values_list("public_id", flat=True))
     new = IncidentFactory()
     assert new.public_id not in ids
+
+
+def test_incidents_keep_to_their_topic_so_a_topical_search_is_narrow():
+    """A search for one behaviour finds the incidents about it (named in
+    their titles) and few others, as in real data; general words are in
+    nearly every incident."""
+    from incidents.synthetic import BEHAVIOURS
+
+    call_command("generate_synthetic", incidents=600, batch_size=300, no_history=True, verbosity=0)
+    everything = Incident.objects.all()
+    total = everything.count()
+    for behaviour in ["blackmail", "sabotage", "cryptocurrency mining"]:
+        about = set(everything.filter(title__icontains=f": {behaviour} ").values_list("pk", flat=True))
+        found = set(search_incidents(everything, f'"{behaviour}"').values_list("pk", flat=True))
+        assert about and about <= found
+        assert len(found) < 2 * len(about) + 10, (behaviour, len(about), len(found))
+        assert len(found) < 0.2 * total
+    general = search_incidents(everything, "agent OR model").count()
+    assert general > 0.8 * total
+    assert len(BEHAVIOURS) >= 10
