@@ -5,7 +5,6 @@ page, which drops what it does not understand, the API answers an unknown
 value with 400 naming the parameter, so a script never silently gets the
 wrong rows."""
 
-import datetime
 
 import django_filters as filters
 from django import forms
@@ -15,7 +14,7 @@ from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
-from incidents.facets import YEAR_RANGE, has_reproduction_q
+from incidents.facets import YEAR_RANGE, has_reproduction_q, occurred_in_years
 from incidents.models import (
     AISystem,
     Claim,
@@ -158,10 +157,7 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
         return search_incidents(queryset, value)
 
     def filter_year(self, queryset, name, values):
-        q = Q()
-        for year in sorted(set(values)):
-            q |= Q(occurred_on__gte=datetime.date(year, 1, 1), occurred_on__lt=datetime.date(year + 1, 1, 1))
-        return queryset.filter(q)
+        return queryset.filter(occurred_in_years(values))
 
     def filter_taxonomy(self, queryset, name, terms):
         return queryset.filter(_links(Incident.taxonomy.through, "taxonomyterm", terms)) if terms else queryset

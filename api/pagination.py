@@ -104,8 +104,11 @@ class ApiPagination(PageNumberPagination):
                 timeout=FACET_CACHE_SECONDS,
                 count_limit=count_limit,
             )
-        elif count_limit is not None:
-            self.django_paginator_class = partial(DeferredJoinPaginator, count_limit=count_limit)
+        else:
+            self.django_paginator_class = partial(
+                DeferredJoinPaginator, count_limit=count_limit,
+                ids_for_first_page=getattr(view, "ids_for_first_page", False),
+            )
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound as exc:

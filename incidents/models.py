@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -242,6 +243,20 @@ class Incident(TimeStamped):
                 include=["id"],
                 condition=Q(is_published=True, merged_into__isnull=True),
                 name="incident_public_facets",
+            ),
+            # The year facet (incidents.facets.occurred_in_years) with the
+            # default order, newest report first. Occurrence and report dates
+            # go together, so walking the date order for an early year read
+            # nearly every row before its first match (200 ms at 100,000);
+            # here a year's rows are adjacent and in order. occurred_on is
+            # included so that counting a year reads this index alone.
+            models.Index(
+                ExtractYear("occurred_on"),
+                F("reported_on").desc(nulls_last=True),
+                F("id").desc(),
+                include=["occurred_on"],
+                condition=Q(is_published=True, merged_into__isnull=True),
+                name="incident_public_year",
             ),
         ]
 

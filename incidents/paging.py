@@ -25,13 +25,18 @@ def count_up_to(queryset, limit: int) -> int:
 
 class DeferredJoinPaginator(Paginator):
     """Later pages read their ids first, then their rows by id; the first
-    page reads its rows at once (a plain LIMIT is already cheap)."""
+    page reads its rows at once (a plain LIMIT is already cheap), unless
+    `ids_for_first_page`: where filters have indexes of their own, sorting
+    the matches' ids read from an index is far cheaper than fetching and
+    sorting their rows (two years of 100,000 incidents: 99 -> 19 ms)."""
 
     ids_for_first_page = False
 
-    def __init__(self, object_list, per_page, count=None, count_limit=None, **kwargs):
+    def __init__(self, object_list, per_page, count=None, count_limit=None, ids_for_first_page=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.count_limit = count_limit
+        if ids_for_first_page is not None:
+            self.ids_for_first_page = ids_for_first_page
         if count is not None:
             self.__dict__["count"] = count  # known up front: no COUNT query
             self.__dict__["rows_counted"] = count

@@ -7,13 +7,14 @@ from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
-# Anonymous reader, JSON; the cursor mode skips the count query.
+# Anonymous reader, JSON; the cursor mode skips the count query. Incident
+# pages read their ids before their rows (see DeferredJoinPaginator).
 BUDGETS = {
-    "incidents": 6,
+    "incidents": 7,
     "incidents?q=tunnel": 9,  # similar names, a probe for word matches, and the page ids (cached) before the rows
-    "incidents?kind=incident&severity=3&year=2025&has_reproduction=false": 6,
-    "incidents?format=csv": 6,
-    "incidents?format=csl-json": 6,
+    "incidents?kind=incident&severity=3&year=2025&has_reproduction=false": 7,
+    "incidents?format=csv": 7,
+    "incidents?format=csl-json": 7,
     "claims": 2,
     "evidence": 2,
     "sources": 2,
