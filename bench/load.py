@@ -6,7 +6,10 @@ runs locust headless from another process on loopback for
 BENCH_LOAD_SECONDS (default 300) with BENCH_LOAD_USERS (default 32) clients
 mixing search, list, detail and CSV export, samples the resident memory of
 the web processes every 5 s, and prints requests/s, p50/p95/p99, errors and
-memory at the start and end of the run. Needs `pip install -r
+memory at the start and end of the run. The web processes share one Redis
+cache, as README's production set-up has them (BENCH_LOAD_CACHE_URL, default
+`redis://127.0.0.1:6379/9`, emptied first so that no earlier run warms it;
+set it empty for per-process caches). Needs `pip install -r
 requirements-bench.txt` (locust).
 """
 
@@ -40,6 +43,17 @@ def web_memory_mib(master: psutil.Process) -> float:
     return total / 2**20
 
 
+def empty_shared_cache(url: str) -> None:
+    """Empty the load test's Redis cache database, or stop with a clear message."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as exc:
+        raise SystemExit(f"The load test's cache {url} cannot be reached ({exc}): start Redis, "
+                         "or set BENCH_LOAD_CACHE_URL= (empty) for per-process caches.") from None
+
+
 def write_public_ids(path: Path) -> None:
     from incidents.models import Incident
 
@@ -54,13 +68,17 @@ def main() -> list[tuple]:
     if not shutil.which("locust", path=str(Path(sys.executable).parent)):
         print("locust is not installed: pip install -r requirements-bench.txt")
         return [("load test", "skipped: locust missing", "", "")]
+    cache_url = os.environ.get("BENCH_LOAD_CACHE_URL", "redis://127.0.0.1:6379/9")
+    if cache_url:
+        empty_shared_cache(cache_url)
     setup_bench_database(incidents)
     work = Path(tempfile.mkdtemp(prefix="aikb-load-"))
     write_public_ids(work / "ids.txt")
     # The 32 simulated readers share one loopback address: the per-address
     # anonymous API rate would turn most of their calls into 429s.
     env = {**os.environ, "AIKB_VAR_DIR": str(work / "var"), "AIKB_LOAD_IDS": str(work / "ids.txt"),
-           "DJANGO_SETTINGS_MODULE": "config.settings", "AIKB_API_RATE_ANON": "1000000/minute"}
+           "DJANGO_SETTINGS_MODULE": "config.settings", "AIKB_API_RATE_ANON": "1000000/minute",
+           "AIKB_CACHE_URL": cache_url}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
                    cwd=BASE_DIR, env=env, check=True)
     port = 8765
@@ -104,7 +122,7 @@ def main() -> list[tuple]:
     if int(total["Request Count"]) == 0:
         print((work / "locust.log").read_text()[-3000:])
     shutil.rmtree(work, ignore_errors=True)
-    label = f"{users} clients, {seconds} s, {incidents} incidents"
+    label = f"{users} clients, {seconds} s, {incidents} incidents, {'shared' if cache_url else 'per-process'} cache"
     return [
         (f"requests/s ({label})", f"{float(total['Requests/s']):.1f}", "req/s", ""),
         ("errors", total["Failure Count"], "requests", "0"),
