@@ -91,9 +91,9 @@ class ApiPagination(PageNumberPagination):
                 return self.cursor.paginate_queryset(queryset, request, view)
             except exceptions.NotFound:
                 raise exceptions.ValidationError({"cursor": ["Invalid cursor: follow the `next` links as given."]}) from None
-        # A view may name what its pages depend on besides the data (a
-        # search's parameters): its count and page ids are then cached in
-        # the data's generation, so a repeated search skips the ranking.
+        # A view may name what its pages depend on besides the data (its
+        # filters and search): its count and page ids are then cached in the
+        # data's generation, so a repeated request skips counting and ranking.
         parts = view.page_cache_parts() if hasattr(view, "page_cache_parts") else None
         count_limit = view.page_count_limit() if hasattr(view, "page_count_limit") else None
         if parts is not None:

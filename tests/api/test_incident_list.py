@@ -124,6 +124,24 @@ def test_a_repeated_public_search_reads_its_count_and_page_ids_from_the_cache(ed
     assert body["count"] == 2 and second.public_id in [item["public_id"] for item in body["results"]]
 
 
+def test_a_repeated_public_list_is_not_counted_again_until_the_data_changes(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    IncidentFactory.create_batch(3, severity=4)
+    url = "/api/v1/incidents/?severity=4&ordering=-updated&page_size=2"
+    assert client.get(url).json()["count"] == 3
+    with CaptureQueriesContext(connection) as again:
+        body = client.get(url).json()
+    assert body["count"] == 3 and len(body["results"]) == 2
+    assert not [q for q in again if "COUNT(*)" in q["sql"]]
+    assert not [q for q in again if q["sql"].startswith('SELECT "incidents_incident"."id" AS "pk"')]  # page ids cached
+
+    newest = IncidentFactory(severity=4)
+    body = client.get(url).json()
+    assert body["count"] == 4 and body["results"][0]["public_id"] == newest.public_id
+
+
 def test_editors_see_drafts(editor):
     draft = IncidentFactory(is_published=False)
     assert draft.public_id in ids(editor.get("/api/v1/incidents/"))
