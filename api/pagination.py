@@ -96,6 +96,7 @@ class ApiPagination(PageNumberPagination):
         # data's generation, so a repeated request skips counting and ranking.
         parts = view.page_cache_parts() if hasattr(view, "page_cache_parts") else None
         count_limit = view.page_count_limit() if hasattr(view, "page_count_limit") else None
+        rows_by_id = view.page_rows() if hasattr(view, "page_rows") else None
         if parts is not None:
             self.django_paginator_class = partial(
                 CachedIdsPaginator,
@@ -103,11 +104,12 @@ class ApiPagination(PageNumberPagination):
                 count_key=generation_key("api-count", *parts, count_limit),
                 timeout=FACET_CACHE_SECONDS,
                 count_limit=count_limit,
+                rows_by_id=rows_by_id,
             )
         else:
             self.django_paginator_class = partial(
                 DeferredJoinPaginator, count_limit=count_limit,
-                ids_for_first_page=getattr(view, "ids_for_first_page", False),
+                ids_for_first_page=getattr(view, "ids_for_first_page", False), rows_by_id=rows_by_id,
             )
         try:
             return super().paginate_queryset(queryset, request, view)

@@ -321,6 +321,11 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
             attach_list_links(page)
         return page
 
+    def page_rows(self):
+        """The visible incidents, without the request's filters and search:
+        a page's rows are read from them by id (see DeferredJoinPaginator)."""
+        return self.get_queryset()
+
     def page_cache_parts(self):
         """Public lists and searches cache their count and page ids (see
         ApiPagination); the parameters but the page number name them.

@@ -32,9 +32,14 @@ class DeferredJoinPaginator(Paginator):
 
     ids_for_first_page = False
 
-    def __init__(self, object_list, per_page, count=None, count_limit=None, ids_for_first_page=None, **kwargs):
+    def __init__(self, object_list, per_page, count=None, count_limit=None, ids_for_first_page=None,
+                 rows_by_id=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.count_limit = count_limit
+        # Where a page's rows are read by id: the same columns without the
+        # filters, when the caller has it (a search re-applied to twenty
+        # known ids recomputed its whole match set).
+        self.rows_by_id = rows_by_id
         if ids_for_first_page is not None:
             self.ids_for_first_page = ids_for_first_page
         if count is not None:
@@ -70,7 +75,8 @@ class DeferredJoinPaginator(Paginator):
         if not hasattr(rows, "values_list") or (bottom == 0 and not self.ids_for_first_page):
             return self._get_page(rows[bottom:top], number, self)
         ids = self.page_ids(bottom, top)
-        by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
+        source = rows if self.rows_by_id is None else self.rows_by_id
+        by_id = {row.pk: row for row in source.filter(pk__in=ids)}
         return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
 
 

@@ -193,6 +193,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     paginator = CachedIdsPaginator(
         results, PAGE_SIZE, count=min(total, MAX_LISTED_RESULTS),
         ids_key=lambda bottom, top: page_ids_key(text, selection, sort, bottom, top), timeout=FACET_CACHE_SECONDS,
+        rows_by_id=_with_parties(_with_snippet(public_incidents(), text)),
     )
     page = paginator.get_page(page_number(raw_page))
     for incident in page.object_list:

@@ -47,6 +47,22 @@ def test_pages_read_ids_first_and_keep_the_order_of_the_list(client, ordering):
     assert paged == [item["public_id"] for item in everything]
 
 
+def test_a_search_page_reads_its_rows_by_id_without_searching_again(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.search import refresh_search_vectors
+
+    IncidentFactory.create_batch(3, title="A quokka in the logs")
+    IncidentFactory(title="Unrelated")
+    refresh_search_vectors()
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/incidents/?q=quokka&page_size=2").json()
+    assert body["count"] == 3 and len(body["results"]) == 2
+    rows = [q["sql"] for q in queries if q["sql"].startswith('SELECT "incidents_incident"."id", ')]
+    assert len(rows) == 1 and "@@" not in rows[0]
+
+
 @pytest.mark.parametrize("page", ["0", "99", "x"])
 def test_a_page_that_does_not_exist_is_400_naming_page(client, page):
     IncidentFactory()

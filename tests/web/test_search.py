@@ -141,6 +141,25 @@ def test_a_typo_in_a_system_name_or_title_still_matches(client):
     assert result_titles(get(client, "/incidents/?q=blackmial")) == ["Blackmail in a simulated company"]
 
 
+def test_a_search_matching_names_only_lists_their_incidents_newest_first_without_searching_the_page_again(client):
+    def build():
+        claude = AISystemFactory(name="Claude Opus")
+        for title, year in [("Older sabotage", 2023), ("Newer sabotage", 2025), ("Middle sabotage", 2024)]:
+            incident = IncidentFactory(title=title, reported_on=datetime.date(year, 3, 1))
+            IncidentSystemFactory(incident=incident, system=claude)
+        IncidentFactory(title="Unrelated blackmail", reported_on=datetime.date(2026, 1, 1))
+
+    indexed(build)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        page = get(client, "/incidents/?q=claude")
+    # No incident has the word: every rank would be 0, so the list's own order.
+    assert result_titles(page) == ["Newer sabotage", "Middle sabotage", "Older sabotage"]
+    rows = [q["sql"] for q in queries if q["sql"].startswith('SELECT "incidents_incident"."id", ')]
+    assert rows and not [sql for sql in rows if "@@" in sql or "incidents_incidentsystem" in sql]
+    assert not [q for q in queries if "ts_rank" in q["sql"]]  # nothing to rank
+
+
 # Facets
 
 
