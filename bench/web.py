@@ -10,7 +10,7 @@ Prints the median and p95 per page type, first as a running site sees them
 (facet counts cached between data changes) and then with the cache emptied
 before every request; the target is a p95 under 150 ms. The filters of a
 search, which the browser fetches after a page too broad to count them
-first (over 10,000 matches), and broad searches (words in nearly every
+first (over 2,000 matches), and broad searches (words in nearly every
 incident, the worst case) are timed apart, without a target.
 
 Run: `python -m bench web` (or `python -m bench.web`). BENCH_WEB_REQUESTS
@@ -86,8 +86,8 @@ def main() -> list[tuple]:
         "incident": [f"/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
         "broad search": search_urls(rng, requests, BROAD_SEARCHES, slugs),
     }
-    # A search matching more than MAX_LISTED_RESULTS incidents is sent before
-    # its filters are counted; the browser then fetches them: timed apart.
+    # A search matching more than FACETS_WITH_PAGE_LIMIT incidents is sent
+    # before its filters are counted; the browser then fetches them: timed apart.
     plans["search filters (fetched after the page)"] = [
         "/incidents/filters/?" + url.split("?", 1)[1] for url in plans["search"]
     ]

@@ -320,6 +320,18 @@ def test_a_search_too_broad_to_count_first_sends_its_page_and_counts_its_filters
     assert facet(counted, "kind")["incident"] == (35, True)
 
 
+def test_a_search_with_more_matches_than_are_quick_to_count_sends_its_page_first_with_its_exact_total(
+    client, monkeypatch
+):
+    monkeypatch.setattr("incidents.selectors.FACETS_WITH_PAGE_LIMIT", 3)
+    indexed(lambda: [IncidentFactory(title=f"Tunnel case {n}") for n in range(5)])
+    page = get(client, "/incidents/?q=tunnel")
+    assert 'id="facet-kind"' not in page and "data-facets-src=" in page
+    assert "5 results" in page and "More than" not in page
+    narrow = get(client, "/incidents/?q=tunnel+case+1")
+    assert 'id="facet-kind"' in narrow
+
+
 def test_the_filters_fragment_takes_bad_input_like_the_list(client):
     fragment = get(client, "/incidents/filters/?q=" + "x" * 10_000 + "&kind=nonsense&year=abc&severity=9")
     assert 'id="facet-kind"' in fragment
