@@ -18,7 +18,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
 from incidents.facets import FACET_CACHE_SECONDS, generation_key
-from incidents.paging import CachedIdsPaginator, DeferredJoinPaginator
+from incidents.paging import CachedIdsPaginator, CachedRankingPaginator, DeferredJoinPaginator
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -93,17 +93,25 @@ class ApiPagination(PageNumberPagination):
                 raise exceptions.ValidationError({"cursor": ["Invalid cursor: follow the `next` links as given."]}) from None
         # A view may name what its pages depend on besides the data (its
         # filters and search): its count and page ids are then cached in the
-        # data's generation, so a repeated request skips counting and ranking.
+        # data's generation, so a repeated request skips counting and ranking;
+        # a capped search keeps its whole ranked id list, its count included.
         parts = view.page_cache_parts() if hasattr(view, "page_cache_parts") else None
         count_limit = view.page_count_limit() if hasattr(view, "page_count_limit") else None
         rows_by_id = view.page_rows() if hasattr(view, "page_rows") else None
-        if parts is not None:
+        if parts is not None and count_limit is not None:
+            self.django_paginator_class = partial(
+                CachedRankingPaginator,
+                ranking_key=generation_key("api-ranking", *parts, count_limit),
+                timeout=FACET_CACHE_SECONDS,
+                count_limit=count_limit,
+                rows_by_id=rows_by_id,
+            )
+        elif parts is not None:
             self.django_paginator_class = partial(
                 CachedIdsPaginator,
                 ids_key=lambda bottom, top: generation_key("api-page-ids", *parts, bottom, top),
-                count_key=generation_key("api-count", *parts, count_limit),
+                count_key=generation_key("api-count", *parts),
                 timeout=FACET_CACHE_SECONDS,
-                count_limit=count_limit,
                 rows_by_id=rows_by_id,
             )
         else:

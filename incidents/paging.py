@@ -4,7 +4,8 @@
 ordering's index alone) and then that page's rows by id, instead of reading
 and discarding every wide row before the page. `CachedIdsPaginator` also
 keeps each page's ids in the cache under a key the caller gives (one that
-changes when the data does), so a repeated search skips its ranking.
+changes when the data does), so a repeated search skips its ranking;
+`CachedRankingPaginator` keeps a capped search's whole ranked id list.
 Either can count no further than a `count_limit`, as search engines do
 (Elasticsearch's 10,000 total hits): the pages then reach that many rows,
 and `count_exact` says whether there are more. `count_up_to` counts a
@@ -109,3 +110,33 @@ class CachedIdsPaginator(DeferredJoinPaginator):
             ids = super().page_ids(bottom, top)
             cache.set(key, ids, self.timeout)
         return ids
+
+
+class CachedRankingPaginator(DeferredJoinPaginator):
+    """For a search counted no further than `count_limit`: its ranked ids,
+    up to one past the limit, are read by one query and cached under
+    `ranking_key`, and its count and every page come from that list.
+    Counting the matches apart read them all a second time (17 of 37 ms for
+    a word in 9,000 incidents of 100,000); deeper pages are then free."""
+
+    ids_for_first_page = True
+
+    def __init__(self, object_list, per_page, *, ranking_key, timeout, count_limit, **kwargs):
+        super().__init__(object_list, per_page, count_limit=count_limit, **kwargs)
+        self.ranking_key = ranking_key
+        self.timeout = timeout
+
+    @cached_property
+    def ranked_ids(self) -> list:
+        ids = cache.get(self.ranking_key)
+        if ids is None:
+            ids = list(self.object_list.values_list("pk", flat=True)[: self.count_limit + 1])
+            cache.set(self.ranking_key, ids, self.timeout)
+        return ids
+
+    @cached_property
+    def rows_counted(self) -> int:
+        return len(self.ranked_ids)
+
+    def page_ids(self, bottom: int, top: int) -> list:
+        return self.ranked_ids[bottom:top]

@@ -169,3 +169,23 @@ def test_a_search_within_the_limit_and_a_plain_list_are_counted_exactly(client, 
     assert search.json()["count"] == 1 and search.json()["count_exact"] is True and search["X-Total-Count"] == "1"
     listed = client.get("/api/v1/incidents/?page_size=2")
     assert listed.json()["count"] == 6 and listed.json()["count_exact"] is True and listed["X-Total-Count"] == "6"
+
+
+def test_a_public_search_is_ranked_once_for_its_count_and_all_its_pages(client, search_limit_of_3):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def ranking_queries(url):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(url).json()
+        # The search's own emptiness probe counts to 100; the paginator's count would go to 4.
+        return body, [q["sql"] for q in queries if "ts_rank" in q["sql"] or "LIMIT 4)" in q["sql"]]
+
+    first, ranked = ranking_queries("/api/v1/incidents/?q=tunnel&page_size=2")
+    assert first["count"] == 3 and first["count_exact"] is False
+    # One query ranks the matches up to one past the limit; none counts them apart.
+    assert len(ranked) == 1 and ranked[0].endswith("LIMIT 4")
+    second, ranked_again = ranking_queries("/api/v1/incidents/?q=tunnel&page_size=2&page=2")
+    assert ranked_again == [] and len(second["results"]) == 1
+    shown = [item["public_id"] for item in first["results"] + second["results"]]
+    assert len(set(shown)) == 3
