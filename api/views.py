@@ -198,7 +198,7 @@ def attach_list_links(incidents):
                      .order_by("taxonomyterm__scheme", "taxonomyterm__code", "taxonomyterm__name", "taxonomyterm_id")
                      .values_list("incident_id", "taxonomyterm__slug")):
         by_id[pk][2].append(slug)
-    reproduced = set(Verdict.objects.filter(claim__incident_id__in=ids).values_list("claim__incident_id", flat=True))
+    reproduced = set(Verdict.objects.filter(incident_id__in=ids).values_list("incident_id", flat=True))
     for incident in incidents:
         incident.list_organisations, incident.list_systems, incident.list_taxonomy = by_id[incident.pk]
         incident.has_reproduction = incident.pk in reproduced
@@ -282,9 +282,8 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     def get_queryset(self):
         queryset = _visible(self)
         if self.action != "list":
-            # One item: a correlated EXISTS looks at its own claims only (the
-            # list's IN over every verdict's incident scanned all claims).
-            verdicts = Verdict.objects.filter(claim__incident=OuterRef("pk"))
+            # One item: a correlated EXISTS looks up its own verdicts by index.
+            verdicts = Verdict.objects.filter(incident=OuterRef("pk"))
             queryset = queryset.annotate(has_reproduction=Exists(verdicts))
         # Only the columns the items show: the stored search vector and
         # descriptions are large and unused here.

@@ -327,6 +327,13 @@ class Verdict(models.Model):
 
     run = models.ForeignKey(ReproductionRun, on_delete=models.CASCADE, related_name="verdicts")
     claim = models.ForeignKey("incidents.Claim", on_delete=models.CASCADE, related_name="verdicts")
+    # The claim's incident, set by the database (triggers of migration 0005,
+    # on every insert, on a change of claim, and when a claim moves to
+    # another incident), so that "has a reproduction" reads this table
+    # alone: joining 5,000 verdicts to their claims took 10-14 ms a query.
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, null=True, blank=True, editable=False, related_name="+"
+    )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     reason = models.TextField()
     created = models.DateTimeField(auto_now_add=True)
