@@ -5,7 +5,6 @@ page, which drops what it does not understand, the API answers an unknown
 value with 400 naming the parameter, so a script never silently gets the
 wrong rows."""
 
-
 import django_filters as filters
 from django import forms
 from django_filters.widgets import QueryArrayWidget

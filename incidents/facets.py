@@ -10,7 +10,7 @@ count never depends on the data.
 Every filter is backed by an index: the fixed-choice fields carry
 `db_index`, years filter on the indexed year of `occurred_on`, the related
 facets go through the indexed foreign keys of their link tables, and
-has-reproduction through the indexed `Verdict.claim` and `Claim.incident`.
+has-reproduction through the indexed `Verdict.incident` (kept by a trigger).
 """
 
 import hashlib

@@ -459,13 +459,6 @@ class Claim(TimeStamped):
 
     class Meta:
         ordering = ["incident", "position", "id"]
-        indexes = [
-            # Has-reproduction (incidents.facets) maps each verdict's claim to
-            # its incident: with the incident in the index, that is one
-            # index-only lookup per verdict instead of a scan of every claim
-            # (55 -> 5 ms at 250,000 claims).
-            models.Index(fields=["id"], include=["incident"], name="claim_incident_lookup"),
-        ]
 
     def __str__(self):
         return self.statement[:80]

@@ -6,7 +6,7 @@ and discarding every wide row before the page. `CachedIdsPaginator` also
 keeps each page's ids in the cache under a key the caller gives (one that
 changes when the data does), so a repeated search skips its ranking;
 `CachedRankingPaginator` keeps a capped search's whole ranked id list.
-Either can count no further than a `count_limit`, as search engines do
+Each can count no further than a `count_limit`, as search engines do
 (Elasticsearch's 10,000 total hits): the pages then reach that many rows,
 and `count_exact` says whether there are more. `count_up_to` counts a
 queryset no further than a bound.

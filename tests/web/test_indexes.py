@@ -38,7 +38,9 @@ def index_definitions(table):
         ("incidents_incidentsystem", "system_id"),
         ("incidents_incident_taxonomy", "incident_id"),
         ("incidents_incident_taxonomy", "taxonomyterm_id"),
-        # Has-reproduction: verdict -> claim -> incident.
+        # Has-reproduction reads each verdict's incident; a claim's verdicts
+        # and an incident's claims are looked up by their foreign keys.
+        ("reproductions_verdict", "incident_id"),
         ("reproductions_verdict", "claim_id"),
         ("incidents_claim", "incident_id"),
         # Facet values are looked up by slug.
