@@ -191,11 +191,11 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
         "date": [F("reported_on").desc(nulls_last=True), "-id"],
         "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
     }[sort]
-    results = _with_parties(_with_snippet(results.order_by(*order), text))
     # Each page's ids are cached beside the counts, so a repeated search (or
-    # a reader coming back to page 1) reads twenty rows by id.
+    # a reader coming back to page 1) reads twenty rows by id, with their
+    # parties and snippets, from the published incidents.
     paginator = CachedIdsPaginator(
-        results, PAGE_SIZE, count=min(total, MAX_LISTED_RESULTS),
+        results.order_by(*order), PAGE_SIZE, count=min(total, MAX_LISTED_RESULTS),
         ids_key=lambda bottom, top: page_ids_key(text, selection, sort, bottom, top), timeout=FACET_CACHE_SECONDS,
         rows_by_id=_with_parties(_with_snippet(public_incidents(), text)),
     )
