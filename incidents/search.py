@@ -103,6 +103,21 @@ def _has_rows(queryset) -> bool:
     return count_up_to(queryset, _PROBE_LIMIT) > 0
 
 
+def rank_query(query):
+    """The query that ranks a search's matches: its words OR-ed together.
+
+    ts_rank scores a query whose top operator is AND (or a phrase) by how
+    close its words stand, comparing every position of each word with every
+    position of each other: over the 9,500 matches of "reverse SSH tunnel"
+    at 100,000 incidents that took 35 of the query's 60 ms. With OR on top it
+    scores each word by how often and where (title, summary, body, quotes)
+    it occurs, in one pass, as search engines' default relevance does
+    (BM25 has no proximity either). `query || query` is that OR over the
+    same words. The matches themselves are still those of `query`: a quoted
+    phrase must occur as written, a -word must be absent."""
+    return query | query
+
+
 def search_incidents(queryset, text: str):
     """Filter and rank incidents for a search: full text over the stored
     vector (web-search syntax: quotes, OR, -word), plus trigram matching of
@@ -119,7 +134,8 @@ def search_incidents(queryset, text: str):
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
     query = SearchQuery(text, config="english", search_type="websearch")
     matching = queryset.filter(search_vector=query)
-    text_found = matching.annotate(rank=SearchRank(F("search_vector"), query))
+    rank = SearchRank(F("search_vector"), rank_query(query))
+    text_found = matching.annotate(rank=rank)
     if not trigram_available() or uses_search_operators(text):
         return text_found
     names = _name_matches(text)
@@ -149,5 +165,5 @@ def search_incidents(queryset, text: str):
         )
     text_matches = Incident.objects.filter(search_vector=query).order_by().values("pk")
     return queryset.filter(pk__in=text_matches.union(*names, all=True)).annotate(
-        rank=Coalesce(SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField())
+        rank=Coalesce(rank, Value(0.0), output_field=FloatField())
     )

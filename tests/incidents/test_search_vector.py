@@ -66,3 +66,28 @@ def test_hostile_search_strings_do_not_break_the_query(text):
 
     IncidentFactory()
     list(search_incidents(Incident.objects.all(), text))  # must not raise
+
+
+def test_several_words_rank_by_how_often_they_occur_not_how_close(django_capture_on_commit_callbacks):
+    """Ranking by proximity compared every position of each word with every
+    other's (most of a multi-word search's time at 100,000 incidents); the
+    words are ranked by frequency and place instead (see rank_query)."""
+    import datetime
+
+    from incidents.search import search_incidents
+
+    filler = "Nothing of note happened on the cluster that day. " * 6
+    with django_capture_on_commit_callbacks(execute=True):
+        twice = IncidentFactory(
+            title="Unrelated heading", body="Other words.", reported_on=datetime.date(2020, 1, 1),
+            summary=f"A reverse proxy came first. {filler} The agent opened SSH to a host. {filler} It dug a tunnel. "
+                    f"{filler} Reverse order. {filler} SSH again. {filler} Another tunnel.",
+        )
+        once_adjacent = IncidentFactory(
+            title="Another heading", body="Other words.", reported_on=datetime.date(2025, 1, 1),
+            summary="The agent opened a reverse SSH tunnel to an outside host.",
+        )
+        IncidentFactory(title="Reverse proxy only", summary="No secure shell here.", body="Other words.")
+    ranked = list(search_incidents(Incident.objects.all(), "reverse SSH tunnel")
+                  .order_by("-rank", "-reported_on").values_list("pk", flat=True))
+    assert ranked == [twice.pk, once_adjacent.pk]
