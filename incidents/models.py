@@ -253,14 +253,31 @@ class Incident(TimeStamped):
             # go together, so walking the date order for an early year read
             # nearly every row before its first match (200 ms at 100,000);
             # here a year's rows are adjacent and in order. occurred_on is
-            # included so that counting a year reads this index alone.
+            # included so that counting a year reads this index alone, and
+            # the other date and severity orders so that a year sorted by
+            # them is read from here too, not from its 12,000 wide rows
+            # (year=2024&ordering=-severity: 27 ms at 100,000; now 5).
             models.Index(
                 ExtractYear("occurred_on"),
                 F("reported_on").desc(nulls_last=True),
                 F("id").desc(),
-                include=["occurred_on"],
+                include=["occurred_on", "severity", "updated", "created"],
                 condition=Q(is_published=True, merged_into__isnull=True),
                 name="incident_public_year",
+            ),
+            # Most severe first. The API's order (ordering=-severity, ties by
+            # id) is walked until a page of matches, for filters that keep
+            # most incidents (kind=incident, has_reproduction=false), instead
+            # of sorting all of them (20-35 ms at 100,000; now 1-3). The
+            # website's and home page's (ties newest report first) sort the
+            # most severe group by the included date, without reading rows
+            # (26-38 ms; now 3).
+            models.Index(
+                F("severity").desc(),
+                F("id").desc(),
+                include=["reported_on"],
+                condition=Q(is_published=True, merged_into__isnull=True),
+                name="incident_public_severity",
             ),
         ]
 
@@ -626,7 +643,11 @@ class Measurement(TimeStamped):
                 name="measurement_has_one_provenance",
             ),
         ]
-        indexes = [models.Index(fields=["metric", "system", "as_of"], name="measurement_metric_system")]
+        indexes = [
+            models.Index(fields=["metric", "system", "as_of"], name="measurement_metric_system"),
+            # A metric's latest measurements (the home page's key metrics).
+            models.Index(F("metric"), F("as_of").desc(), F("id").desc(), name="measurement_metric_latest"),
+        ]
 
     def __str__(self):
         return f"{self.metric}: {self.value}"

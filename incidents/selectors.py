@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -229,9 +228,11 @@ def home_page_data() -> dict:
     """Recent and most severe incidents, recent claim status changes and
     the key metrics, in a fixed number of queries."""
     recent = list(_with_parties(public_incidents().order_by(F("reported_on").desc(nulls_last=True), "-id"))[:6])
-    severe = list(
-        public_incidents().order_by("-severity", F("reported_on").desc(nulls_last=True), "-id")[:6]
-    )
+    # The six ids first, from the severity index alone; sorting the most
+    # severe group's whole rows by date read 11,000 of them at 100,000.
+    most_severe = ["-severity", F("reported_on").desc(nulls_last=True), "-id"]
+    severe = list(public_incidents().filter(pk__in=public_incidents().order_by(*most_severe).values("pk")[:6])
+                  .order_by(*most_severe))
     changes = list(
         ClaimStatusChange.objects.filter(
             claim__incident__is_published=True, claim__incident__merged_into__isnull=True
@@ -254,32 +255,36 @@ def home_page_data() -> dict:
 
 def key_metrics() -> list[Metric]:
     """Metrics with published measurements, the named key metrics first,
-    each with its latest measurements (and their claims) attached as
-    `shown_measurements`. Three queries whatever the data."""
+    then the most measured, each with its latest published measurements (and
+    their claims) attached as `shown_measurements`: one query to rank them,
+    one per metric tried (KEY_METRICS_SHOWN, more only when a metric has
+    nothing published).
+
+    Each metric's latest measurements are walked from its index (metric,
+    newest first) until enough are published: numbering every measurement
+    by metric in one window query sorted all of them on disk (700 ms at
+    100,000 incidents). Metrics are ranked by all their measurements, not
+    only published ones, each counted from its index: joining each to its
+    incident took 100 ms, and grouping them all with their metric 45."""
+    counted = Measurement.objects.filter(metric=OuterRef("pk")).order_by().values("metric").annotate(n=Count("pk"))
     candidates = list(
-        Metric.objects.filter(measurements__incident__is_published=True)
-        .annotate(n=Count("measurements"))
-        .order_by("-n", "name")[:20]
+        Metric.objects.annotate(n=Subquery(counted.values("n"))).order_by(F("n").desc(nulls_last=True), "name")[:20]
     )
     rank = {slug: index for index, slug in enumerate(KEY_METRIC_SLUGS)}
     candidates.sort(key=lambda m: rank.get(m.slug, len(rank)))
-    chosen = candidates[:KEY_METRICS_SHOWN]
-    if not chosen:
-        return []
-    # One window query gives each chosen metric its latest measurements.
-    latest = (
-        Measurement.objects.filter(metric__in=chosen, incident__is_published=True, incident__merged_into__isnull=True)
-        .annotate(
-            row=Window(RowNumber(), partition_by=[F("metric_id")], order_by=[F("as_of").desc(), F("id").desc()])
+    published = Measurement.objects.filter(incident__is_published=True, incident__merged_into__isnull=True)
+    chosen = []
+    for metric in candidates:
+        latest = list(
+            published.filter(metric=metric)
+            .select_related("metric", "system", "claim", "incident")
+            .order_by("-as_of", "-id")[:KEY_METRIC_MEASUREMENTS]
         )
-        .select_related("metric", "system", "claim", "incident")
-        .order_by("metric_id", "-as_of", "-id")
-    )
-    by_metric = {}
-    for measurement in latest.filter(row__lte=KEY_METRIC_MEASUREMENTS):
-        by_metric.setdefault(measurement.metric_id, []).append(measurement)
-    for metric in chosen:
-        metric.shown_measurements = by_metric.get(metric.pk, [])
+        if latest:  # none published: the next candidate
+            metric.shown_measurements = latest
+            chosen.append(metric)
+            if len(chosen) == KEY_METRICS_SHOWN:
+                break
     return chosen
 
 
@@ -397,11 +402,13 @@ def source_page_data(pk: int) -> tuple[Source, list[Evidence]]:
 
 
 def incidents_page(queryset, raw_page) -> Page:
-    """One page of an entity's published incidents, newest first."""
+    """One page of an entity's published incidents, newest first. Callers
+    select them by id (`pk__in`), which never repeats a row: DISTINCT over
+    the whole rows made PostgreSQL sort and compare every linked incident's
+    text (an organisation's 4,000 at 100,000: 90 ms)."""
     return paginate(
         queryset.filter(is_published=True, merged_into__isnull=True)
-        .order_by(F("reported_on").desc(nulls_last=True), "-id")
-        .distinct(),
+        .order_by(F("reported_on").desc(nulls_last=True), "-id"),
         raw_page,
         ENTITY_PAGE_SIZE,
     )
@@ -427,7 +434,7 @@ def system_page_data(slug: str, raw_page) -> dict:
     incident_ids = IncidentSystem.objects.filter(system=system).values("incident_id")
     measurements = list(
         Measurement.objects.filter(system=system, incident__is_published=True, incident__merged_into__isnull=True)
-        .select_related("metric", "incident", "evidence__source")
+        .select_related("metric", "system", "incident", "evidence__source")
         .order_by("metric__name", "-as_of", "-id")[:100]
     )
     return {
@@ -457,13 +464,14 @@ def metric_page_data(slug: str, raw_page) -> dict:
         raise Http404("No such metric.")
     published = Measurement.objects.filter(
         metric=metric, incident__is_published=True, incident__merged_into__isnull=True
-    ).select_related("system", "incident", "claim", "evidence__source", "reproduction_run")
-    latest_per_system = list(
-        published.annotate(
-            row=Window(RowNumber(), partition_by=[F("system_id"), F("label")], order_by=[F("as_of").desc(), F("id").desc()])
-        )
-        .filter(row=1)
-        .order_by("-value", "id")[:30]
+    ).select_related("metric", "system", "incident", "claim", "evidence__source", "reproduction_run")
+    # The ids of each system and label's latest measurement first, from the
+    # narrow columns, then those rows: numbering them with their incident,
+    # claim and source rows attached sorted 33,000 wide rows on disk (1.1 s
+    # at 100,000), and PostgreSQL joined those before the ids as a subquery.
+    latest_ids = list(
+        published.order_by("system_id", "label", "-as_of", "-id").distinct("system_id", "label").values_list("id", flat=True)
     )
+    latest_per_system = list(published.filter(id__in=latest_ids).order_by("-value", "id")[:30])
     page = paginate(published.order_by("-as_of", "-id"), raw_page, MEASUREMENTS_PAGE_SIZE)
     return {"metric": metric, "latest": latest_per_system, "page": page}

@@ -4,7 +4,7 @@
 
 import pytest
 
-from incidents.models import ClaimStatusChange, IncidentRelation, TaxonomyTerm
+from incidents.models import ClaimStatusChange, IncidentRelation, Metric, TaxonomyTerm
 from incidents.search import refresh_search_vectors
 from tests.factories import (
     AISystemFactory,
@@ -41,12 +41,15 @@ def build_rich_incident(index=0, **overrides):
     IncidentSystemFactory(incident=incident, system=system)
     term = TaxonomyTermFactory()
     incident.taxonomy.add(term, TaxonomyTermFactory(scheme=TaxonomyTerm.Scheme.MIT_DOMAIN))
-    metric = MetricFactory()
+    # One metric for all of them, so that its page lists several incidents'
+    # measurements (a query per row would show in the query budgets).
+    metric = Metric.objects.filter(slug="rich-incidents-metric").first() or MetricFactory(slug="rich-incidents-metric")
     for n in range(2):
         claim = ClaimFactory(incident=incident, position=n)
         evidence = EvidenceFactory(incident=incident, claim=claim, source=SourceFactory())
         MeasurementFactory(
-            metric=metric, incident=incident, evidence=evidence, claim=claim, value=70.0 + n, lower=60.0, upper=80.0 + n
+            metric=metric, system=system, incident=incident, evidence=evidence, claim=claim, value=70.0 + n, lower=60.0,
+            upper=80.0 + n,
         )
         ClaimStatusChange.objects.create(claim=claim, from_status="unverified", to_status="supported", reason="Checked.")
     EvidenceFactory(incident=incident, claim=None, stance="context")
