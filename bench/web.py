@@ -4,7 +4,8 @@ Fills the benchmark database (bench.database; BENCH_WEB_INCIDENTS synthetic
 incidents, default 10,000, with their claims, sources, evidence and
 measurements), then requests the incident list (plain, paged, faceted),
 searches (words, phrases, a typo in a name, search plus facets; see
-bench.searches) and incident pages through Django's test client, in-process, so the figure is the
+bench.searches), incident pages, and the home page with the pages of
+organisations, AI systems, taxonomy terms and metrics, through Django's test client, in-process, so the figure is the
 server's own time: URL routing, queries, template rendering, middleware.
 Prints the median and p95 per page type, first as a running site sees them
 (facet counts cached between data changes) and then with the cache emptied
@@ -65,6 +66,20 @@ def empty_caches() -> None:
     _rendered.cache_clear()
 
 
+def entity_urls(rng, count, entities):
+    """The home page and the pages of organisations, AI systems, taxonomy
+    terms and metrics (`entities`: their addresses), first pages and later
+    ones."""
+    urls = []
+    for _ in range(count):
+        if rng.random() < 0.2:
+            urls.append("/")
+        else:
+            url = rng.choice(entities)
+            urls.append(url if rng.random() < 0.7 else f"{url}?page={rng.randint(2, 20)}")
+    return urls
+
+
 def main() -> list[tuple]:
     incidents = int(os.environ.get("BENCH_WEB_INCIDENTS", "10000"))
     requests = int(os.environ.get("BENCH_WEB_REQUESTS", "150"))
@@ -72,7 +87,7 @@ def main() -> list[tuple]:
 
     from django.test import Client
 
-    from incidents.models import Organisation
+    from incidents.models import AISystem, Metric, Organisation, TaxonomyTerm
     from incidents.search import trigram_available
     from incidents.selectors import MAX_LISTED_RESULTS, PAGE_SIZE, public_incidents
 
@@ -80,10 +95,13 @@ def main() -> list[tuple]:
     published = public_incidents().count()
     public_ids = list(public_incidents().order_by("?").values_list("public_id", flat=True)[:requests])
     slugs = list(Organisation.objects.values_list("slug", flat=True)[:50])
+    entities = [entity.get_absolute_url() for model in (Organisation, AISystem, TaxonomyTerm, Metric)
+                for entity in model.objects.order_by("?")[:10]]
     plans = {
         "list": list_urls(rng, requests, max(2, min(published, MAX_LISTED_RESULTS) // PAGE_SIZE)),
         "search": search_urls(rng, requests, SEARCHES, slugs),
         "incident": [f"/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
+        "home and entity": entity_urls(rng, requests, entities),
         "broad search": search_urls(rng, requests, BROAD_SEARCHES, slugs),
     }
     # A search matching more than FACETS_WITH_PAGE_LIMIT incidents is sent
@@ -101,7 +119,7 @@ def main() -> list[tuple]:
     rows = []
     for cold in (False, True):
         for name, urls in plans.items():
-            is_page = name in ("list", "search", "incident")
+            is_page = name in ("list", "search", "incident", "home and entity")
             label = f"{name}{' page' if is_page else ''}{' (cold cache)' if cold else ''}"
             times = time_requests(client, urls, before_each=empty_caches if cold else None)
             rows += summary_rows(label, times, TARGET_P95_MS if is_page else None, width=26)
