@@ -73,6 +73,12 @@ SORTS = {
     "date": "Newest first",
     "severity": "Most severe first",
 }
+# The order of each sort; ties go to the newest report, then the newest id.
+SORT_ORDERS = {
+    "relevance": ["-rank", F("reported_on").desc(nulls_last=True), "-id"],
+    "date": [F("reported_on").desc(nulls_last=True), "-id"],
+    "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
+}
 
 
 def public_incidents():
@@ -185,11 +191,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
             counts = (count_up_to(results, MAX_LISTED_RESULTS + 1) if selection.selected else matches, None)
     total, facets = counts
 
-    order = {
-        "relevance": ["-rank", F("reported_on").desc(nulls_last=True), "-id"],
-        "date": [F("reported_on").desc(nulls_last=True), "-id"],
-        "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
-    }[sort]
+    order = SORT_ORDERS[sort]
     # Each page's ids are cached beside the counts, so a repeated search (or
     # a reader coming back to page 1) reads twenty rows by id, with their
     # parties and snippets, from the published incidents.
@@ -227,10 +229,10 @@ def _with_snippet(queryset, text):
 def home_page_data() -> dict:
     """Recent and most severe incidents, recent claim status changes and
     the key metrics, in a fixed number of queries."""
-    recent = list(_with_parties(public_incidents().order_by(F("reported_on").desc(nulls_last=True), "-id"))[:6])
+    recent = list(_with_parties(public_incidents().order_by(*SORT_ORDERS["date"]))[:6])
     # The six ids first, from the severity index alone; sorting the most
     # severe group's whole rows by date read 11,000 of them at 100,000.
-    most_severe = ["-severity", F("reported_on").desc(nulls_last=True), "-id"]
+    most_severe = SORT_ORDERS["severity"]
     severe = list(public_incidents().filter(pk__in=public_incidents().order_by(*most_severe).values("pk")[:6])
                   .order_by(*most_severe))
     changes = list(
@@ -407,8 +409,7 @@ def incidents_page(queryset, raw_page) -> Page:
     the whole rows made PostgreSQL sort and compare every linked incident's
     text (an organisation's 4,000 at 100,000: 90 ms)."""
     return paginate(
-        queryset.filter(is_published=True, merged_into__isnull=True)
-        .order_by(F("reported_on").desc(nulls_last=True), "-id"),
+        queryset.filter(is_published=True, merged_into__isnull=True).order_by(*SORT_ORDERS["date"]),
         raw_page,
         ENTITY_PAGE_SIZE,
     )
