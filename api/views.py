@@ -36,6 +36,7 @@ from . import filters as api_filters
 from . import serializers as s
 from .columns import CSV_COLUMNS
 from .conditional import apply_conditional_get
+from .list_links import attach_list_links
 from .renderers import BibTeXRenderer, CSLJSONRenderer, CSVRenderer
 from .schema_examples import EXAMPLES
 from .visibility import can_see_drafts, visible_incidents
@@ -177,31 +178,6 @@ class WriteMixin:
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
         return Response(self._reread(serializer.instance).data)
-
-
-def attach_list_links(incidents):
-    """Give a page of incidents what their list items show besides their own
-    columns, in four flat queries: organisations, AI systems, taxonomy slugs
-    and has_reproduction. Plain tuples instead of prefetched model
-    instances: the prefetch machinery was the larger part of a 100-item page."""
-    ids = [incident.pk for incident in incidents]
-    by_id = {pk: ([], [], []) for pk in ids}
-    for pk, role, slug, name in (IncidentOrganisation.objects.filter(incident_id__in=ids)
-                                 .order_by("role", "organisation__name", "id")
-                                 .values_list("incident_id", "role", "organisation__slug", "organisation__name")):
-        by_id[pk][0].append({"slug": slug, "name": name, "role": role})
-    for pk, role, slug, name in (IncidentSystem.objects.filter(incident_id__in=ids)
-                                 .order_by("role", "system__name", "id")
-                                 .values_list("incident_id", "role", "system__slug", "system__name")):
-        by_id[pk][1].append({"slug": slug, "name": name, "role": role})
-    for pk, slug in (Incident.taxonomy.through.objects.filter(incident_id__in=ids)
-                     .order_by("taxonomyterm__scheme", "taxonomyterm__code", "taxonomyterm__name", "taxonomyterm_id")
-                     .values_list("incident_id", "taxonomyterm__slug")):
-        by_id[pk][2].append(slug)
-    reproduced = set(Verdict.objects.filter(incident_id__in=ids).values_list("incident_id", flat=True))
-    for incident in incidents:
-        incident.list_organisations, incident.list_systems, incident.list_taxonomy = by_id[incident.pk]
-        incident.has_reproduction = incident.pk in reproduced
 
 
 def _visible(view):

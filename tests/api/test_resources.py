@@ -121,3 +121,47 @@ def test_the_fast_list_items_equal_the_generic_serializer(rich_incident):
     generic = IncidentSerializer(items, many=True, context=context).data
     assert len(fast) == 2
     assert [dict(item) for item in fast] == [dict(item) for item in generic]
+
+
+def test_list_items_give_each_incidents_links_in_their_order(client):
+    """A list page reads every item's organisations, systems, taxonomy and
+    reproduction in one query (api.list_links): each item gets its own, in
+    the order of the relations (role, then name; taxonomy by scheme, code
+    and name), never another item's."""
+    import datetime
+
+    from reproductions.models import Verdict
+    from tests.factories import (
+        AISystemFactory,
+        ClaimFactory,
+        IncidentFactory,
+        IncidentOrganisationFactory,
+        IncidentSystemFactory,
+        OrganisationFactory,
+        TaxonomyTermFactory,
+    )
+    from tests.web.conftest import make_verdict
+
+    linked = IncidentFactory(reported_on=datetime.date(2025, 3, 1))
+    bare = IncidentFactory(reported_on=datetime.date(2025, 2, 1))
+    for role, name in (("researcher", "Alpha Lab"), ("developer", "Zeta Corp"), ("developer", "Beta Inc")):
+        IncidentOrganisationFactory(incident=linked, role=role, organisation=OrganisationFactory(name=name))
+    for role, name in (("involved", "Aardvark"), ("actor", "Quokka")):
+        IncidentSystemFactory(incident=linked, role=role, system=AISystemFactory(name=name))
+    terms = [TaxonomyTermFactory(scheme=scheme, code=code, name=name) for scheme, code, name in
+             (("mit-domain", "7.1", "Misalignment"), ("behaviour", "", "Sabotage"), ("mit-domain", "2.1", "Privacy"))]
+    linked.taxonomy.add(*terms)
+    make_verdict(ClaimFactory(incident=linked))
+    make_verdict(ClaimFactory(incident=linked), outcome="inconsistent")
+    assert Verdict.objects.filter(incident=linked).count() == 2
+
+    items = {item["public_id"]: item for item in client.get("/api/v1/incidents/").json()["results"]}
+    first = items[linked.public_id]
+    assert [(o["role"], o["name"]) for o in first["organisations"]] == [
+        ("developer", "Beta Inc"), ("developer", "Zeta Corp"), ("researcher", "Alpha Lab")]
+    assert [(s["role"], s["name"]) for s in first["systems"]] == [("actor", "Quokka"), ("involved", "Aardvark")]
+    assert first["taxonomy"] == [terms[1].slug, terms[2].slug, terms[0].slug]
+    assert first["has_reproduction"] is True
+    assert first["organisations"][0]["url"].endswith(f"/api/v1/organisations/{first['organisations'][0]['slug']}/")
+    second = items[bare.public_id]
+    assert (second["organisations"], second["systems"], second["taxonomy"], second["has_reproduction"]) == ([], [], [], False)
