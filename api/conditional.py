@@ -24,10 +24,22 @@ def newest_updated(data, depth: int = 0):
         return None
     for value in candidates:
         if isinstance(value, str):
-            value = parse_datetime(value)
+            value = _parse(value)
         if isinstance(value, datetime.datetime) and (newest is None or value > newest):
             newest = value
     return newest
+
+
+def _parse(text: str):
+    """An ISO 8601 time as the serialisers write it, by the standard
+    library's parser (a hundred of Django's regex parses took 2 ms of a
+    100-item page); anything else by Django's."""
+    if "T" in text:
+        try:
+            return datetime.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    return parse_datetime(text)
 
 
 def apply_conditional_get(request, response):

@@ -7,9 +7,10 @@ wrong rows."""
 
 import django_filters as filters
 from django import forms
+from django.db.models import Q
+from django_filters.fields import ModelMultipleChoiceField
 from django_filters.widgets import QueryArrayWidget
 from drf_spectacular.drainage import set_override
-from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
@@ -82,9 +83,21 @@ class ColumnChoicesFilter(filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class SlugsField(ModelMultipleChoiceField):
+    """No slugs given is an empty list, which the filter skips. Django's
+    field gives `queryset.none()`, whose truth test compiled a query: three
+    such filters cost 2 ms of every incident list that used none of them."""
+
+    def clean(self, value):
+        if not value and not self.required:
+            return []
+        return super().clean(value)
+
+
 class SlugsFilter(DescribedSchemaMixin, filters.ModelMultipleChoiceFilter):
     """Several slugs of one kind; each must exist (else 400)."""
 
+    field_class = SlugsField
     openapi_schema = {"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}}
 
     def __init__(self, *args, **kwargs):
