@@ -162,7 +162,6 @@ def organisation_detail(request, slug):
 @require_safe
 def system_detail(request, slug):
     data = selectors.system_page_data(slug, request.GET.get("page"))
-    data["metric_charts"] = charts_by_metric(data["measurements"])
     return render(request, "incidents/system_detail.html", data)
 
 

@@ -216,6 +216,8 @@ def test_system_page_lists_incidents_and_measurements(client, rich_incident):
     assert rich_incident.title in page
     assert f'href="{measurement.metric.get_absolute_url()}"' in page
     assert f'href="{measurement.evidence.source.get_absolute_url()}"' in page
+    draft = MeasurementFactory(system=system, evidence=EvidenceFactory(incident=IncidentFactory(is_published=False)))
+    assert f'href="{draft.incident.get_absolute_url()}"' not in html(client.get(system.get_absolute_url()))
 
 
 def test_taxonomy_page_shows_parent_children_and_incidents(client, rich_incident):
@@ -245,6 +247,9 @@ def test_metric_page_charts_every_system_and_links_each_value_to_its_provenance(
         m = MeasurementFactory(metric=metric, system=AISystemFactory(name=name), evidence=EvidenceFactory(incident=incident), value=value)
         values[name] = m
     hidden = MeasurementFactory(metric=metric, evidence=EvidenceFactory(incident=IncidentFactory(is_published=False)), value=1.0)
+    merged_away = IncidentFactory(merged_into=values["GPT-4.1"].incident)
+    merged = MeasurementFactory(metric=metric, system=AISystemFactory(name="Merged-away model"),
+                                evidence=EvidenceFactory(incident=merged_away), value=2.0)
     page = html(client.get(metric.get_absolute_url()))
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", page, re.S).group(1)
     for name in values:
@@ -254,6 +259,7 @@ def test_metric_page_charts_every_system_and_links_each_value_to_its_provenance(
         assert f'href="{m.evidence.source.get_absolute_url()}"' in page
         assert f'href="{m.incident.get_absolute_url()}"' in page
     assert f'href="{hidden.incident.get_absolute_url()}"' not in page
+    assert f'href="{merged.incident.get_absolute_url()}"' not in page and "Merged-away model" not in page
     assert "All measurements <span class=\"muted\">(3)</span>" in page
 
 
