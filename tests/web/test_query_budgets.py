@@ -67,3 +67,26 @@ def test_a_search_sent_before_its_filters_are_counted_stays_within_the_search_bu
     with django_assert_max_num_queries(BUDGETS["search"]):
         response = client.get(url)
     assert b"data-facets-src" in response.content
+
+
+def test_a_search_counts_its_results_from_their_ranked_list(client, many_rich_incidents, monkeypatch):
+    """A search whose filters are fetched after the page reads its matches
+    once: its ranked list (cached) gives the page and the total, with no
+    count of the matches beside it (it read them all a second time)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.search import search_incidents
+    from incidents.selectors import public_incidents
+
+    monkeypatch.setattr("incidents.selectors.FACETS_WITH_PAGE_LIMIT", 1)
+    many_rich_incidents(6)
+    trigram_available()
+    for query, kinds in (("q=tunnel", ["incident", "research-finding", "hazard"]), ("q=tunnel&kind=incident", ["incident"])):
+        found = search_incidents(public_incidents().filter(kind__in=kinds), "tunnel").count()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/incidents/?{query}")
+        assert b"data-facets-src" in response.content
+        assert found > 1 and response.context["search"].total == found
+        counts = [q["sql"] for q in captured.captured_queries if "COUNT(*)" in q["sql"] and "LIMIT 10001" in q["sql"]]
+        assert counts == [], query
