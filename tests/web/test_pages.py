@@ -15,6 +15,7 @@ from tests.factories import (
     EvidenceFactory,
     IncidentFactory,
     IncidentOrganisationFactory,
+    IncidentSystemFactory,
     MeasurementFactory,
     MetricFactory,
     OrganisationFactory,
@@ -314,3 +315,21 @@ def test_the_500_page_renders_without_context_or_database(django_assert_num_quer
         page = render_to_string("500.html")
     assert "<h1>Something went wrong</h1>" in page
     assert 'lang="en-GB"' in page and 'href="/incidents/"' in page
+
+
+def test_an_entity_page_counts_each_public_incident_once(client):
+    """An entity's count comes from its link rows: an incident linked twice
+    (two roles) counts once, a draft or merged incident not at all, and
+    every page lists what the count says."""
+    system = AISystemFactory(name="Counted model")
+    twice = IncidentFactory()
+    for role in ("actor", "evaluated"):
+        IncidentSystemFactory(incident=twice, system=system, role=role)
+    listed = [twice] + [IncidentFactory() for _ in range(2)]
+    for incident in listed[1:]:
+        IncidentSystemFactory(incident=incident, system=system)
+    for hidden in (IncidentFactory(is_published=False), IncidentFactory(merged_into=listed[1])):
+        IncidentSystemFactory(incident=hidden, system=system)
+    page = html(client.get(system.get_absolute_url()))
+    assert f'<span class="muted">({len(listed)})</span>' in page
+    assert set(re.findall(r"AIKB-\d{4}-\d{4}", page)) == {i.public_id for i in listed}

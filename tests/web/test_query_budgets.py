@@ -16,9 +16,10 @@ BUDGETS = {
     "filters": 4,
     "incident": 13,
     "source": 2,
-    "organisation": 5,
-    "system": 4,
-    "taxonomy": 4,
+    # An entity's page of incidents reads its ids first, then their rows.
+    "organisation": 6,
+    "system": 5,
+    "taxonomy": 5,
     "metric": 6,
     "feed": 1,
 }
