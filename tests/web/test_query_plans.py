@@ -74,7 +74,7 @@ def _filters():
         "has_reproduction=true", "updated_since=2100-01-01T00:00:00Z",
         *(f"ordering={sign}{field}" for field in ("reported_on", "occurred_on", "updated", "created", "severity",
                                                   "title", "public_id") for sign in ("", "-")),
-        "kind=hazard&ordering=-severity", "page=5", "year=2025&ordering=reported_on", "year=2018&ordering=-updated",
+        "kind=hazard&ordering=-severity", "severity=4&severity=5&has_reproduction=false", "page=5", "year=2025&ordering=reported_on", "year=2018&ordering=-updated",
         "year=2025&ordering=occurred_on", "year=2018&ordering=-occurred_on", "year=2018&ordering=-reported_on",
     ]
     return [f"/incidents/?{query}" for query in web] + [f"/api/v1/incidents/?page_size=100&{query}" for query in api]
