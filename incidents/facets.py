@@ -371,6 +371,12 @@ def page_ids_key(text: str, selection: FacetSelection, sort: str, bottom: int, t
     return _cache_key(text, selection, "page-ids", sort, bottom, top)
 
 
+def ranking_key(text: str, selection: FacetSelection, sort: str) -> str:
+    """The cache key of a search's whole ordered list of result ids, in the
+    same generation as its counts."""
+    return _cache_key(text, selection, "ranking", sort)
+
+
 def cached_facet_counts(text: str, selection: FacetSelection):
     """(total, facets) counted earlier for this search text and selection
     in the current generation, or None."""

@@ -22,6 +22,7 @@ from .facets import (
     facet_counts,
     has_reproduction_q,
     page_ids_key,
+    ranking_key,
     store_facet_counts,
 )
 from .models import (
@@ -205,7 +206,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
         # and the total. Counting the matches apart read them all again (35
         # ms for a word in 9,000 of 100,000 incidents, twice with a filter).
         ranked = CachedRankingPaginator(
-            results.order_by(*order), PAGE_SIZE, ranking_key=page_ids_key(text, selection, sort, 0, None),
+            results.order_by(*order), PAGE_SIZE, ranking_key=ranking_key(text, selection, sort),
             timeout=FACET_CACHE_SECONDS, count_limit=MAX_LISTED_RESULTS, rows_by_id=rows_by_id,
         )
     counts = cached_facet_counts(text, selection)
