@@ -6,7 +6,7 @@ behaviour: unknown query parameters refused by name, conditional GET
 """
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,8 +20,6 @@ from incidents.models import (
     Claim,
     Evidence,
     Incident,
-    IncidentOrganisation,
-    IncidentSystem,
     Measurement,
     Metric,
     Organisation,
@@ -30,7 +28,6 @@ from incidents.models import (
 )
 from incidents.search import normalise_query
 from incidents.selectors import MAX_LISTED_RESULTS, MAX_MERGE_HOPS
-from reproductions.models import Verdict
 
 from . import filters as api_filters
 from . import serializers as s
@@ -256,36 +253,24 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         return s.IncidentListSerializer if self.action == "list" else s.IncidentDetailSerializer
 
     def get_queryset(self):
-        queryset = _visible(self)
-        if self.action != "list":
-            # One item: a correlated EXISTS looks up its own verdicts by index.
-            verdicts = Verdict.objects.filter(incident=OuterRef("pk"))
-            queryset = queryset.annotate(has_reproduction=Exists(verdicts))
         # Only the columns the items show: the stored search vector and
-        # descriptions are large and unused here.
-        queryset = queryset.defer("search_vector")
+        # descriptions are large and unused here. Links (organisations,
+        # systems, taxonomy, has_reproduction) are attached in one query, per
+        # page or per item: see paginate_queryset and prepare_item.
+        queryset = _visible(self).defer("search_vector")
         if self.action == "list":
-            return queryset.defer("body")  # links are attached per page: see paginate_queryset
-        queryset = queryset.prefetch_related(
-            Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation").only(
-                "id", "incident_id", "role", "organisation__id", "organisation__slug", "organisation__name")),
-            Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system").only(
-                "id", "incident_id", "role", "system__id", "system__slug", "system__name")),
-            Prefetch("taxonomy", queryset=TaxonomyTerm.objects.only("id", "slug")),
+            return queryset.defer("body")
+        return queryset.prefetch_related(
+            Prefetch("claims", queryset=Claim.objects.order_by("position", "id")),
+            Prefetch(
+                "measurements",
+                queryset=Measurement.objects.filter(evidence__isnull=False)
+                .select_related("metric", "system")
+                .order_by("metric__name", "as_of", "id"),
+                to_attr="key_measurements",
+            ),
+            Prefetch("merged_from", queryset=Incident.objects.only("id", "public_id", "merged_into_id")),
         )
-        if self.action != "list":
-            queryset = queryset.prefetch_related(
-                Prefetch("claims", queryset=Claim.objects.order_by("position", "id")),
-                Prefetch(
-                    "measurements",
-                    queryset=Measurement.objects.filter(evidence__isnull=False)
-                    .select_related("metric", "system")
-                    .order_by("metric__name", "as_of", "id"),
-                    to_attr="key_measurements",
-                ),
-                Prefetch("merged_from", queryset=Incident.objects.only("id", "public_id", "merged_into_id")),
-            )
-        return queryset
 
     def paginate_queryset(self, queryset):
         """On a list, has_reproduction is looked up for the page's incidents
@@ -320,6 +305,7 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
 
     def prepare_item(self, obj):
         obj.sources = list(Source.objects.filter(evidence__incident=obj).distinct().order_by("-published_on", "title"))
+        attach_list_links([obj])
         return obj
 
     def get_object(self):

@@ -25,7 +25,9 @@ BUDGETS = {
     "systems": 2,
     "taxonomy": 2,
 }
-DETAIL_BUDGET = 9
+# The item, its merge check, claims, measurements, merged entries, sources,
+# and its organisations, systems, taxonomy and reproductions in one query.
+DETAIL_BUDGET = 7
 
 
 def url(key, page_size):

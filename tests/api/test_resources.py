@@ -165,3 +165,10 @@ def test_list_items_give_each_incidents_links_in_their_order(client):
     assert first["organisations"][0]["url"].endswith(f"/api/v1/organisations/{first['organisations'][0]['slug']}/")
     second = items[bare.public_id]
     assert (second["organisations"], second["systems"], second["taxonomy"], second["has_reproduction"]) == ([], [], [], False)
+
+    # An item's own address reads its links the same way, in the schema's field order.
+    from api.serializers import LINK_FIELDS, IncidentDetailSerializer
+
+    detail = client.get(f"/api/v1/incidents/{linked.public_id}/").json()
+    assert {name: detail[name] for name in LINK_FIELDS} == {name: first[name] for name in LINK_FIELDS}
+    assert list(detail) == IncidentDetailSerializer.Meta.fields
