@@ -273,9 +273,10 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         )
 
     def paginate_queryset(self, queryset):
-        """On a list, has_reproduction is looked up for the page's incidents
-        only (one query): as an annotation, PostgreSQL computed it for every
-        row a deep page skipped over."""
+        """On a list, the page's incidents get their links and
+        has_reproduction in one query (api.list_links): as an annotation,
+        PostgreSQL computed has_reproduction for every row a deep page
+        skipped over."""
         page = super().paginate_queryset(queryset)
         if page is not None and self.action == "list":
             attach_list_links(page)
