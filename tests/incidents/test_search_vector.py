@@ -91,3 +91,50 @@ def test_several_words_rank_by_how_often_they_occur_not_how_close(django_capture
     ranked = list(search_incidents(Incident.objects.all(), "reverse SSH tunnel")
                   .order_by("-rank", "-reported_on").values_list("pk", flat=True))
     assert ranked == [twice.pk, once_adjacent.pk]
+
+
+def test_a_repeated_search_asks_the_database_nothing_before_its_ranking(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # Which names are similar, and whether any incident has the words, are
+    # remembered for the data's generation: every page, sort and filter of
+    # a search asked them again (4-12 ms a request at 100,000 incidents).
+    from incidents.search import search_incidents
+    from tests.factories import IncidentOrganisationFactory, OrganisationFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link = IncidentOrganisationFactory(organisation=OrganisationFactory(name="Alibaba"))
+        IncidentFactory(title="Alibaba cloud agent mines cryptocurrency")
+    first = list(search_incidents(Incident.objects.all(), "alibaba").values_list("pk", flat=True))
+    with django_assert_num_queries(0):
+        searched = search_incidents(Incident.objects.all(), "alibaba")
+    assert sorted(searched.values_list("pk", flat=True)) == sorted(first)
+    assert link.incident_id in first
+
+
+def test_remembered_answers_follow_changes_to_the_data(django_capture_on_commit_callbacks):
+    from incidents.search import refresh_search_vectors, search_incidents
+    from tests.factories import IncidentOrganisationFactory, OrganisationFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = IncidentFactory(title="Agent copies its weights", body="Nothing about the word yet.")
+        IncidentOrganisationFactory(organisation=OrganisationFactory(name="Northwind Labs"))
+
+    def found(text):
+        return set(search_incidents(Incident.objects.all(), text).values_list("pk", flat=True))
+
+    assert found("zeppelin") == set()
+    # A write that skips the model's signals, then the vector refresh the
+    # signals would have run: the refresh alone must make the word findable.
+    Incident.objects.filter(pk=incident.pk).update(body="The agent hid in a zeppelin hangar.")
+    refresh_search_vectors([incident.pk])
+    assert found("zeppelin") == {incident.pk}
+
+    # A renamed organisation is matched by its new name at once.
+    assert incident.pk not in found("quillfeather")
+    with django_capture_on_commit_callbacks(execute=True):
+        IncidentOrganisationFactory(incident=incident, organisation=OrganisationFactory(name="Acme"))
+    organisation = incident.organisations.get(name="Acme")
+    organisation.name = "Quillfeather"
+    organisation.save()
+    assert incident.pk in found("quillfeather")
