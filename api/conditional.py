@@ -10,24 +10,36 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 
-def newest_updated(data, depth: int = 0):
+def newest_updated(data):
     """The latest `updated` datetime anywhere in the response data (None if none)."""
-    if depth > 4:
-        return None
+    found = []
+    _collect_updated(data, 0, found)
     newest = None
-    if isinstance(data, dict):
-        candidates = [data.get("updated")]
-        candidates += [newest_updated(v, depth + 1) for v in data.values() if isinstance(v, (dict, list))]
-    elif isinstance(data, list):
-        candidates = [newest_updated(v, depth + 1) for v in data]
-    else:
-        return None
-    for value in candidates:
+    for value in set(found):
         if isinstance(value, str):
             value = _parse(value)
         if isinstance(value, datetime.datetime) and (newest is None or value > newest):
             newest = value
     return newest
+
+
+def _collect_updated(data, depth: int, found: list) -> None:
+    """Append every `updated` time (a datetime or its text) in `data` to
+    `found`, down to a depth of four (an item's nested summaries)."""
+    if depth > 4:
+        return
+    if isinstance(data, dict):
+        value = data.get("updated")
+        if isinstance(value, (str, datetime.datetime)):
+            found.append(value)
+        children = data.values()
+    elif isinstance(data, list):
+        children = data
+    else:
+        return
+    for child in children:
+        if isinstance(child, (dict, list)):
+            _collect_updated(child, depth + 1, found)
 
 
 def _parse(text: str):

@@ -189,6 +189,7 @@ class IncidentListSerializer(IncidentSerializer):
 
     def to_representation(self, obj):
         urls = _url_templates(self.context)
+        zone = _time_zone(self.context)
         return {
             "url": urls["incident"].replace(_ID_SLOT, obj.public_id),
             "web_url": urls["incident_web"].replace(_ID_SLOT, obj.public_id),
@@ -206,8 +207,8 @@ class IncidentListSerializer(IncidentSerializer):
             "reported_precision": obj.reported_precision,
             "is_published": obj.is_published,
             **links_representation(obj, self.context),
-            "created": _datetime(obj.created),
-            "updated": _datetime(obj.updated),
+            "created": _datetime(obj.created, zone),
+            "updated": _datetime(obj.updated, zone),
         }
 
 
@@ -267,13 +268,22 @@ def _date(value):
     return value.isoformat() if value is not None else None
 
 
-def _datetime(value):
-    """As DRF's DateTimeField writes it (ISO 8601, UTC as Z)."""
+def _time_zone(context):
+    """The zone DRF writes times in (the active one), looked up once per
+    response: it sits in a context-local, and two lookups per item cost 3 ms
+    of a 100-item page."""
+    if "_time_zone" not in context:
+        from django.utils import timezone
+
+        context["_time_zone"] = timezone.get_current_timezone()
+    return context["_time_zone"]
+
+
+def _datetime(value, zone):
+    """As DRF's DateTimeField writes it (ISO 8601 in `zone`, UTC as Z)."""
     if value is None:
         return None
-    from django.utils import timezone
-
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
