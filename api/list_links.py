@@ -1,8 +1,7 @@
 """What an incident list item shows besides the incident's own columns:
-its organisations, AI systems, taxonomy slugs and whether a reproduction
-ran, for a whole page at once.
+its organisations, AI systems and taxonomy slugs, for a whole page at once.
 
-One SQL statement, written out: built with the ORM, the same four queries
+One SQL statement, written out: built with the ORM, the same queries
 (each with a join, an order and the page's 100 ids) cost 25 ms of Python
 on this machine against 6 ms for the database's part, a third of a cold
 100-item API page at 100,000 incidents. Table names come from the models,
@@ -19,7 +18,6 @@ from incidents.models import (
     Organisation,
     TaxonomyTerm,
 )
-from reproductions.models import Verdict
 
 # Each row: part, incident id, role, slug, name, then the part's own order
 # (organisations and systems by role, name and link; taxonomy by scheme,
@@ -39,10 +37,6 @@ SELECT 2, link.incident_id, NULL, term.slug, NULL,
        term.scheme, term.code, term.name, term.id
   FROM {taxonomy_links} link JOIN {terms} term ON term.id = link.taxonomyterm_id
  WHERE link.incident_id = ANY(%(ids)s)
-UNION ALL
-SELECT 3, verdict.incident_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM {verdicts} verdict
- WHERE verdict.incident_id = ANY(%(ids)s)
 ORDER BY 1, 6, 7, 8, 9
 """
 
@@ -56,17 +50,14 @@ def _parts_sql() -> str:
         systems=quote(AISystem._meta.db_table),
         taxonomy_links=quote(Incident.taxonomy.through._meta.db_table),
         terms=quote(TaxonomyTerm._meta.db_table),
-        verdicts=quote(Verdict._meta.db_table),
     )
 
 
 def attach_list_links(incidents) -> None:
-    """Set `list_organisations`, `list_systems`, `list_taxonomy` and
-    `has_reproduction` on each incident of a page (see
-    IncidentListSerializer), in one query."""
+    """Set `list_organisations`, `list_systems` and `list_taxonomy` on each
+    incident of a page (see IncidentListSerializer), in one query."""
     ids = [incident.pk for incident in incidents]
     organisations, systems, taxonomy = ({pk: [] for pk in ids} for _ in range(3))
-    reproduced = set()
     if ids:
         with connection.cursor() as cursor:
             cursor.execute(_parts_sql(), {"ids": ids})
@@ -75,12 +66,9 @@ def attach_list_links(incidents) -> None:
                     organisations[pk].append({"slug": slug, "name": name, "role": role})
                 elif part == 1:
                     systems[pk].append({"slug": slug, "name": name, "role": role})
-                elif part == 2:
-                    taxonomy[pk].append(slug)
                 else:
-                    reproduced.add(pk)
+                    taxonomy[pk].append(slug)
     for incident in incidents:
         incident.list_organisations = organisations[incident.pk]
         incident.list_systems = systems[incident.pk]
         incident.list_taxonomy = taxonomy[incident.pk]
-        incident.has_reproduction = incident.pk in reproduced

@@ -207,18 +207,19 @@ class IncidentListSerializer(IncidentSerializer):
             "reported_precision": obj.reported_precision,
             "is_published": obj.is_published,
             **links_representation(obj, self.context),
+            "has_reproduction": obj.has_reproduction,
             "created": _datetime(obj.created, zone),
             "updated": _datetime(obj.updated, zone),
         }
 
 
 # The incident fields that links_representation builds.
-LINK_FIELDS = ("organisations", "systems", "taxonomy", "has_reproduction")
+LINK_FIELDS = ("organisations", "systems", "taxonomy")
 
 
 def links_representation(obj, context) -> dict:
-    """An incident's organisations, systems, taxonomy and has_reproduction
-    as IncidentSerializer gives them, from the lists api.list_links
+    """An incident's organisations, systems and taxonomy as
+    IncidentSerializer gives them, from the lists api.list_links
     attached (or, where none are, from the relations)."""
     urls = _url_templates(context)
     organisations = getattr(obj, "list_organisations", None)
@@ -236,7 +237,6 @@ def links_representation(obj, context) -> dict:
         "organisations": [{"url": urls["organisation"].replace(_SLUG_SLOT, o["slug"]), **o} for o in organisations],
         "systems": [{"url": urls["system"].replace(_SLUG_SLOT, o["slug"]), **o} for o in systems],
         "taxonomy": taxonomy,
-        "has_reproduction": bool(obj.has_reproduction),
     }
 
 

@@ -255,8 +255,8 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     def get_queryset(self):
         # Only the columns the items show: the stored search vector and
         # descriptions are large and unused here. Links (organisations,
-        # systems, taxonomy, has_reproduction) are attached in one query, per
-        # page or per item: see paginate_queryset and prepare_item.
+        # systems, taxonomy) are attached in one query, per page or per
+        # item: see paginate_queryset and prepare_item.
         queryset = _visible(self).defer("search_vector")
         if self.action == "list":
             return queryset.defer("body")
@@ -273,10 +273,8 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         )
 
     def paginate_queryset(self, queryset):
-        """On a list, the page's incidents get their links and
-        has_reproduction in one query (api.list_links): as an annotation,
-        PostgreSQL computed has_reproduction for every row a deep page
-        skipped over."""
+        """On a list, the page's incidents get their links in one query
+        (api.list_links)."""
         page = super().paginate_queryset(queryset)
         if page is not None and self.action == "list":
             attach_list_links(page)

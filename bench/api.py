@@ -51,8 +51,7 @@ SELECT i.public_id, i.title, i.slug, i.kind, i.status, i.severity, i.setting, i.
                  WHERE isy.incident_id = i.id), '[]') AS systems,
        COALESCE((SELECT json_agg(t.slug) FROM incidents_incident_taxonomy it
                  JOIN incidents_taxonomyterm t ON t.id = it.taxonomyterm_id WHERE it.incident_id = i.id), '[]') AS taxonomy,
-       EXISTS (SELECT 1 FROM reproductions_verdict v JOIN incidents_claim c ON c.id = v.claim_id
-               WHERE c.incident_id = i.id) AS has_reproduction,
+       i.has_reproduction,
        i.created, i.updated
 FROM incidents_incident i
 WHERE i.is_published AND i.merged_into_id IS NULL

@@ -73,7 +73,7 @@ def _relations_between_published(model):
 
 # Fields that are not content: derived (rebuilt on load) or about accounts.
 DROPPED_FIELDS = {
-    "incidents.incident": {"search_vector"},
+    "incidents.incident": {"search_vector", "has_reproduction"},  # kept by the database
     "reproductions.reproductionrun": {"requested_by"},
 }
 

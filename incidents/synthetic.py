@@ -359,13 +359,14 @@ def _bulk_history(incidents) -> None:
     """One 'created' revision per incident, as simple-history would have written."""
 
     History = Incident.history.model
+    recorded = {field.attname for field in History._meta.concrete_fields}
     now = timezone.now()
     rows = []
     for incident in incidents:
         fields = {
             field.attname: getattr(incident, field.attname)
             for field in Incident._meta.concrete_fields
-            if field.attname != "search_vector"
+            if field.attname in recorded
         }
         rows.append(History(**fields, history_date=now, history_type="+", history_change_reason="synthetic"))
     History.objects.bulk_create(rows, batch_size=2000)

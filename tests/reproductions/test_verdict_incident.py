@@ -1,6 +1,7 @@
 """A verdict's incident is kept by the database (migration reproductions
 0005): set from its claim however the row is written, and moved with the
-claim, so that "has a reproduction" reads the verdicts alone."""
+claim; and so is the incident's `has_reproduction` (migration 0006), the
+column that the reproduction filter and facet read."""
 
 import pytest
 from django.db import connection
@@ -55,3 +56,36 @@ def test_deleting_the_claim_removes_the_reproduction_mark():
     assert reproduced() == {claim.incident_id}
     claim.delete()
     assert reproduced() == set()
+
+
+def flag(incident) -> bool:
+    return Incident.objects.values_list("has_reproduction", flat=True).get(pk=incident.pk)
+
+
+def test_the_reproduction_flag_follows_verdicts_and_never_takes_a_written_value():
+    first, second = IncidentFactory(), IncidentFactory()
+    claim = ClaimFactory(incident=first)
+    verdict = make_verdict(claim)
+    assert flag(first) and not flag(second)
+
+    # A save of an incident loaded before its verdict came (its flag in
+    # memory is false) keeps the database's answer.
+    stale = Incident.objects.get(pk=second.pk)
+    Claim.objects.filter(pk=claim.pk).update(incident=second)  # the verdict moves with its claim
+    assert flag(second) and not flag(first)
+    stale.title = "Edited while a verdict arrived"
+    stale.save()
+    assert flag(second)
+
+    # Nothing can set it against the verdicts, through the ORM or raw SQL.
+    Incident.objects.filter(pk=first.pk).update(has_reproduction=True)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE incidents_incident SET has_reproduction = false WHERE id = %s", [second.pk])
+    assert not flag(first) and flag(second)
+
+    # Its last verdict gone, an incident has no reproduction; one of two gone, it still has.
+    make_verdict(ClaimFactory(incident=second))
+    verdict.delete()
+    assert flag(second)
+    Verdict.objects.filter(incident_id=second.pk).delete()
+    assert not flag(second)
