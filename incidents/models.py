@@ -224,7 +224,7 @@ class Incident(TimeStamped):
     # the database (triggers of migration reproductions 0006), whoever
     # writes verdicts, claims or the incident: a filter and facet on a
     # column of the covering indexes below, where testing each incident
-    # against the verdicts' ids cost 10-15 ms a query at 100,000 incidents.
+    # against the verdicts' ids cost 10-27 ms a query at 100,000 incidents.
     has_reproduction = models.BooleanField(default=False, editable=False)
     history = HistoricalRecords(excluded_fields=["search_vector", "has_reproduction"])
 
