@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import ExtractYear
@@ -344,9 +344,17 @@ def _generation() -> int:
     return generation
 
 
-def invalidate_facet_counts(**kwargs) -> None:
-    """Start a new generation: counts cached before are no longer read."""
+def _new_generation() -> None:
     cache.set(_GENERATION_KEY, time.time_ns(), None)
+
+
+def invalidate_facet_counts(**kwargs) -> None:
+    """Start a new generation: counts cached before are no longer read. And
+    again when the transaction commits: until then other processes still
+    read the old data, and what they count meanwhile is cached under the
+    first new generation (outside a transaction both happen at once)."""
+    _new_generation()
+    transaction.on_commit(_new_generation)
 
 
 def generation_key(*parts) -> str:

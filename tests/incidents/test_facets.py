@@ -7,7 +7,7 @@ import random
 import pytest
 from django.http import QueryDict
 
-from incidents.facets import facet_counts, parse_facets
+from incidents.facets import facet_counts, generation_key, parse_facets
 from incidents.models import Incident, IncidentOrganisation, IncidentSystem, TaxonomyTerm
 from incidents.search import refresh_search_vectors, search_incidents
 from incidents.selectors import public_incidents
@@ -108,3 +108,18 @@ def test_counts_match_counting_each_value_alone(random_catalogue):
                 slugs = facet.target_model.objects.values_list("slug", flat=True)
                 expected_values = {slug for slug in slugs if under_others.filter(facet.q([slug])).exists()}
                 assert shown_values == expected_values, (text, query.urlencode(), facet.param)
+
+
+def test_a_change_starts_another_generation_when_its_transaction_commits(db, django_capture_on_commit_callbacks):
+    # Between a save and its commit other processes still read the old data;
+    # what they count then must not be taken for the new data's counts. (An
+    # organisation link: an incident's own save also refreshes its search
+    # vector after commit, which starts a generation too.)
+    incident, organisation = IncidentFactory(), OrganisationFactory()
+    with django_capture_on_commit_callbacks() as callbacks:
+        IncidentOrganisationFactory(incident=incident, organisation=organisation)
+        key_before_commit = generation_key("counts")
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert generation_key("counts") != key_before_commit
