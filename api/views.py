@@ -27,7 +27,7 @@ from incidents.models import (
     TaxonomyTerm,
 )
 from incidents.search import normalise_query
-from incidents.selectors import MAX_LISTED_RESULTS, MAX_MERGE_HOPS
+from incidents.selectors import MAX_LISTED_RESULTS, MAX_MERGE_HOPS, SORT_ORDERS
 
 from . import filters as api_filters
 from . import serializers as s
@@ -237,17 +237,9 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     bibtex = staticmethod(incident_bibtex)
     csl = staticmethod(incident_csl)
 
-    @property
-    def ordering(self):
-        from django.db.models import F
-
-        return [F("reported_on").desc(nulls_last=True), "-id"]
-
-    @property
-    def ranked_ordering(self):
-        from django.db.models import F
-
-        return ["-rank", F("reported_on").desc(nulls_last=True), "-id"]
+    # The website's orders: newest report first; by rank for a search.
+    ordering = SORT_ORDERS["date"]
+    ranked_ordering = SORT_ORDERS["relevance"]
 
     def get_serializer_class(self):
         return s.IncidentListSerializer if self.action == "list" else s.IncidentDetailSerializer
