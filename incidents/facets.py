@@ -352,9 +352,11 @@ def invalidate_facet_counts(**kwargs) -> None:
     """Start a new generation: counts cached before are no longer read. And
     again when the transaction commits: until then other processes still
     read the old data, and what they count meanwhile is cached under the
-    first new generation (outside a transaction both happen at once)."""
+    first new generation. Outside a transaction the change is committed
+    already, and once is enough."""
     _new_generation()
-    transaction.on_commit(_new_generation)
+    if connection.in_atomic_block:
+        transaction.on_commit(_new_generation)
 
 
 def generation_key(*parts) -> str:
