@@ -261,6 +261,11 @@ class MeasurementFilterSet(UpdatedSinceFilterSet):
         method="filter_provenance",
         help_text="published: a figure quoted from a source; reproduction: measured by one of our reproduction runs.",
     )
+    purpose = ColumnChoicesFilter(
+        choices=Measurement.Purpose.choices,
+        help_text="published, reproduction (our re-runs of the real model) or pipeline-check. Pipeline checks "
+        "(runs on mock, stand-in or CPU models) are never data and are listed only with purpose=pipeline-check.",
+    )
 
     class Meta:
         model = Measurement

@@ -7,10 +7,12 @@ Every field carries a description, which becomes the OpenAPI documentation.
 """
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from incidents.citations import incident_citation_text, source_citation_text
+from incidents.confidence import LADDER, confidence_of
+from incidents.figures import interval_of
 from incidents.models import (
     AISystem,
     Claim,
@@ -39,6 +41,46 @@ def _api_url(view_name, lookup_field="pk", help_text="Address of this item in th
 
 def _slug_ref(model, help_text, **kwargs):
     return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.all(), help_text=help_text, **kwargs)
+
+
+class ConfidenceSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=[(level.key, level.label) for level in LADDER],
+        help_text="The claim's rung on the confidence ladder (see /methodology/#confidence), from its status and basis.",
+    )
+    label = serializers.CharField(help_text="The level in words, as the website shows it.")
+    basis = serializers.ChoiceField(
+        choices=[("none", "none"), ("party", "party"), ("peer-reviewed", "peer-reviewed"), ("independent", "independent")],
+        help_text="Who says so: the strongest of its supporting quotes (the party's own account, peer-reviewed "
+        "research, independent press or researchers); none when no quote that can support it states it.",
+    )
+    basis_label = serializers.CharField(help_text="The basis in words.")
+    supporting_sources = serializers.IntegerField(help_text="How many distinct sources that can support a claim state it.")
+
+
+class ConfidenceField(serializers.SerializerMethodField):
+    """A claim's confidence, read from the queryset's with_confidence annotations."""
+
+    def __init__(self, **kwargs):
+        super().__init__(help_text="How sure we are: the claim's level on the confidence ladder and its basis.", **kwargs)
+
+    def to_representation(self, claim):
+        return confidence_of(claim).as_dict()
+
+
+class IntervalSerializer(serializers.Serializer):
+    lower = serializers.FloatField(help_text="Lower bound, in the metric's unit.")
+    upper = serializers.FloatField(help_text="Upper bound, in the metric's unit.")
+    kind = serializers.ChoiceField(
+        choices=[("given", "given"), ("wilson", "wilson")],
+        help_text="given: the bounds the source or run gave; wilson: the 95% Wilson interval computed from the "
+        "sample size of a rate that was published without bounds.",
+    )
+
+
+def interval_representation(measurement) -> dict | None:
+    interval = interval_of(measurement)
+    return {"lower": interval.lower, "upper": interval.upper, "kind": interval.kind} if interval else None
 
 
 # --- brief summaries, embedded in other resources -------------------------------------------------
@@ -80,10 +122,11 @@ class ClaimBriefSerializer(serializers.ModelSerializer):
     statement = serializers.CharField(read_only=True, help_text="What is claimed, in one sentence.")
     status = serializers.ChoiceField(choices=Claim.Status.choices, read_only=True, help_text="How far the claim holds up.")
     status_note = serializers.CharField(read_only=True, help_text="Why the claim has its status.")
+    confidence = extend_schema_field(ConfidenceSerializer)(ConfidenceField())
 
     class Meta:
         model = Claim
-        fields = ["url", "id", "statement", "status", "status_note"]
+        fields = ["url", "id", "statement", "status", "confidence", "status_note"]
 
 
 class MeasurementBriefSerializer(serializers.ModelSerializer):
@@ -98,13 +141,19 @@ class MeasurementBriefSerializer(serializers.ModelSerializer):
     upper = serializers.FloatField(read_only=True, allow_null=True, help_text="Upper bound, if published.")
     sample_size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Number of trials or samples, if known.")
     as_of = serializers.DateField(read_only=True, help_text="When the value held.")
+    as_of_precision = serializers.CharField(read_only=True, help_text="How precisely as_of is known: day, month or year.")
     label = serializers.CharField(read_only=True, help_text="Condition or panel, e.g. '5-model panel'.")
     claim = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="Id of the claim this value supports, if any.")
+    interval = serializers.SerializerMethodField(help_text="The interval to show: the given bounds, or the 95% Wilson interval of a rate with a known sample size; null when neither.")
 
     class Meta:
         model = Measurement
         fields = ["url", "id", "metric", "metric_name", "unit", "system", "value", "lower", "upper", "sample_size",
-                  "as_of", "label", "claim"]
+                  "interval", "as_of", "as_of_precision", "label", "claim"]
+
+    @extend_schema_field(IntervalSerializer(allow_null=True))
+    def get_interval(self, obj):
+        return interval_representation(obj)
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -350,10 +399,17 @@ class ClaimSerializer(StrictModelSerializer):
         help_text="How far the claim holds up. Only reproduction verdicts set 'reproduced' or 'not-reproduced'; "
         "every change is recorded (see the claim status feed).",
     )
+    systems = serializers.SlugRelatedField(
+        slug_field="slug", queryset=AISystem.objects.all(), many=True, required=False,
+        help_text="Slugs of the AI systems the claim is about (its figures belong to them); a reproduction run "
+        "judges the claim only when the model that ran is one of them.",
+    )
+    confidence = extend_schema_field(ConfidenceSerializer)(ConfidenceField())
 
     class Meta:
         model = Claim
-        fields = ["url", "id", "incident", "incident_url", "statement", "status", "status_note", "position", "created", "updated"]
+        fields = ["url", "id", "incident", "incident_url", "statement", "systems", "status", "confidence", "status_note",
+                  "position", "created", "updated"]
         extra_kwargs = {
             "id": {"help_text": "Id of the claim."},
             "statement": {"help_text": "What is claimed, in one sentence."},
@@ -401,9 +457,13 @@ class EvidenceSerializer(StrictModelSerializer):
     class Meta:
         model = Evidence
         fields = ["url", "id", "incident", "claim", "source", "source_url", "quote", "locator_type", "locator", "stance",
-                  "created", "updated"]
+                  "basis", "created", "updated"]
         extra_kwargs = {
             "id": {"help_text": "Id of the evidence."},
+            "basis": {"help_text": "Who says so, relative to the claim: party (the developer, deployer or study authors "
+                      "about their own system or work), peer-reviewed, independent (press or researchers with their own "
+                      "access), relay (coverage repeating another source) or commentary. Omitted: from the source's "
+                      "reliability (primary: party; secondary: relay; commentary: commentary)."},
             "quote": {"help_text": "The exact words of the source."},
             "locator_type": {"help_text": "What the locator is: page, section, timestamp, paragraph or figure."},
             "locator": {"help_text": "Where the quote sits: page number, section, or timestamp HH:MM:SS."},
@@ -429,11 +489,19 @@ class MeasurementSerializer(StrictModelSerializer):
         read_only=True, allow_null=True, help_text="Id of the reproduction run that measured it (set by reproductions, not by clients)."
     )
     provenance = serializers.SerializerMethodField(help_text="'published' (quoted from a source) or 'reproduction'.")
+    purpose = serializers.ChoiceField(
+        choices=Measurement.Purpose.choices, read_only=True,
+        help_text="published: a figure quoted from a source; reproduction: our re-run of the real model; "
+        "pipeline-check: a run on a mock, stand-in or CPU model that only proves the pipeline works. Pipeline "
+        "checks are left out of lists unless asked for with ?purpose=pipeline-check, and are never data.",
+    )
+    interval = serializers.SerializerMethodField(help_text="The interval to show: the given bounds, or the 95% Wilson interval of a rate with a known sample size; null when neither.")
 
     class Meta:
         model = Measurement
-        fields = ["url", "id", "metric", "incident", "claim", "system", "value", "lower", "upper", "sample_size", "as_of",
-                  "label", "provenance", "evidence", "reproduction_run", "created", "updated"]
+        fields = ["url", "id", "metric", "incident", "claim", "system", "value", "lower", "upper", "sample_size",
+                  "interval", "as_of", "as_of_precision", "label", "provenance", "purpose", "evidence",
+                  "reproduction_run", "created", "updated"]
         extra_kwargs = {
             "id": {"help_text": "Id of the measurement."},
             "value": {"help_text": "The value, in the metric's unit (percent 0-100, proportion 0-1)."},
@@ -441,6 +509,7 @@ class MeasurementSerializer(StrictModelSerializer):
             "upper": {"help_text": "Upper bound; not below the value."},
             "sample_size": {"help_text": "Number of trials or samples (at least 1)."},
             "as_of": {"help_text": "When the value held (publication or run date)."},
+            "as_of_precision": {"help_text": "How precisely as_of is known: day, month or year (then as_of is the first of the month or year)."},
             "label": {"help_text": "Condition or panel, e.g. '5-model panel'."},
             "created": {"help_text": CREATED},
             "updated": {"help_text": UPDATED},
@@ -448,6 +517,10 @@ class MeasurementSerializer(StrictModelSerializer):
 
     def get_provenance(self, obj) -> str:
         return "published" if obj.evidence_id else "reproduction"
+
+    @extend_schema_field(IntervalSerializer(allow_null=True))
+    def get_interval(self, obj):
+        return interval_representation(obj)
 
 
 # --- sources and reference entities ---------------------------------------------------------------

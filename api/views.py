@@ -15,6 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from incidents.citations import incident_bibtex, incident_csl, source_bibtex, source_csl
+from incidents.confidence import with_confidence
 from incidents.models import (
     AISystem,
     Claim,
@@ -45,6 +46,9 @@ LIST_QUERY_PARAMS = {"page", "page_size", "pagination", "cursor", "ordering"}
 class ApiViewMixin:
     """Shared behaviour of every API viewset."""
 
+    # Query parameters a viewset's extra actions accept, by action name.
+    action_query_params: dict[str, set[str]] = {}
+
     def list_query_params(self) -> set[str]:
         known = set(GLOBAL_QUERY_PARAMS) | LIST_QUERY_PARAMS
         filterset_class = getattr(self, "filterset_class", None)
@@ -53,7 +57,9 @@ class ApiViewMixin:
         return known
 
     def check_query_params(self, request):
-        known = self.list_query_params() if getattr(self, "action", None) == "list" else set(GLOBAL_QUERY_PARAMS)
+        action = getattr(self, "action", None)
+        known = self.list_query_params() if action == "list" else set(GLOBAL_QUERY_PARAMS)
+        known |= self.action_query_params.get(action, set())
         errors = {}
         for name, values in request.query_params.lists():
             if name not in known:
@@ -253,10 +259,10 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         if self.action == "list":
             return queryset.defer("body")
         return queryset.prefetch_related(
-            Prefetch("claims", queryset=Claim.objects.order_by("position", "id")),
+            Prefetch("claims", queryset=with_confidence(Claim.objects.order_by("position", "id"))),
             Prefetch(
                 "measurements",
-                queryset=Measurement.objects.filter(evidence__isnull=False)
+                queryset=Measurement.objects.filter(purpose=Measurement.Purpose.PUBLISHED)
                 .select_related("metric", "system")
                 .order_by("metric__name", "as_of", "id"),
                 to_attr="key_measurements",
@@ -344,7 +350,8 @@ class ClaimViewSet(ReadWriteViewSet):
     csv_columns = [name for name, _ in CSV_COLUMNS["claims"]]
 
     def get_queryset(self):
-        return Claim.objects.filter(incident__in=_visible(self)).select_related("incident")
+        claims = Claim.objects.filter(incident__in=_visible(self)).select_related("incident").prefetch_related("systems")
+        return with_confidence(claims)
 
 
 @extend_schema_view(
@@ -380,9 +387,12 @@ class MeasurementViewSet(ReadWriteViewSet):
     csv_columns = [name for name, _ in CSV_COLUMNS["measurements"]]
 
     def get_queryset(self):
-        return Measurement.objects.filter(incident__in=_visible(self)).select_related(
-            "incident", "metric", "system"
-        )
+        measurements = Measurement.objects.filter(incident__in=_visible(self)).select_related("incident", "metric", "system")
+        asked = self.request.query_params.getlist("purpose")
+        if self.action == "list" and Measurement.Purpose.PIPELINE_CHECK not in asked:
+            # Pipeline checks are never data: listed only when asked for by name.
+            measurements = measurements.exclude(purpose=Measurement.Purpose.PIPELINE_CHECK)
+        return measurements
 
 
 @extend_schema_view(

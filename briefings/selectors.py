@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db.models import Prefetch
 
 from incidents.citations import incident_url
+from incidents.figures import as_of_display, interval_of
 from incidents.models import (
     Claim,
     ClaimStatusChange,
@@ -17,7 +18,8 @@ from incidents.models import (
     Measurement,
     Source,
 )
-from incidents.selectors import public_incidents
+from incidents.confidence import with_confidence
+from incidents.selectors import attach_claims, public_incidents
 from reproductions.models import Verdict
 from reproductions.selectors import reproductions_for_incident
 
@@ -37,9 +39,10 @@ def published_incident(public_id: str) -> Incident:
             Prefetch("evidence", queryset=EVIDENCE_QS.filter(claim__isnull=True), to_attr="unattached_evidence"),
             Prefetch(
                 "measurements",
-                queryset=Measurement.objects.select_related("metric", "system", "evidence__source").order_by(
-                    "metric__name", "as_of", "id"
-                ),
+                # Pipeline checks are never data: not in a briefing.
+                queryset=Measurement.objects.exclude(purpose=Measurement.Purpose.PIPELINE_CHECK)
+                .select_related("metric", "system", "evidence__source")
+                .order_by("metric__name", "as_of", "id"),
             ),
             Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
             Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system")),
@@ -63,24 +66,27 @@ def metric_panels(measurements) -> list[dict]:
         grouped[m.metric].append(m)
     panels = []
     for metric, rows in grouped.items():
-        data = [
-            {
+        data = []
+        for m in rows:
+            interval = interval_of(m, metric.unit)
+            data.append({
                 "label": _measurement_label(m),
                 "value": m.value,
-                "lower": m.lower,
-                "upper": m.upper,
+                "lower": interval.lower if interval else None,
+                "upper": interval.upper if interval else None,
                 "display": format_value(m.value, metric.unit),
                 "interval": (
-                    f"{format_value(m.lower, metric.unit)}–{format_value(m.upper, metric.unit)}"
-                    if m.lower is not None and m.upper is not None
+                    f"{format_value(interval.lower, metric.unit)}–{format_value(interval.upper, metric.unit)}"
+                    + (" (Wilson, from n)" if interval.kind == "wilson" else "")
+                    if interval
                     else ""
                 ),
                 "sample_size": m.sample_size,
                 "as_of": m.as_of,
-                "provenance": (m.evidence.source.title if m.evidence_id else f"Reproduction run {m.reproduction_run_id}"),
-            }
-            for m in rows
-        ]
+                "as_of_display": as_of_display(m),
+                "claim": m.claim,
+                "provenance": (m.evidence.source.title if m.evidence_id else f"Our re-run (run {m.reproduction_run_id})"),
+            })
         panels.append({"metric": metric, "rows": data, "chart": bar_chart_svg(data, metric.unit, metric.name)})
     return panels
 
@@ -109,7 +115,7 @@ def incident_briefing_context(incident: Incident) -> dict:
         "permalink": incident_url(incident),
         "claims": list(incident.claims.all()),
         "unattached_evidence": incident.unattached_evidence,
-        "metric_panels": metric_panels(incident.measurements.all()),
+        "metric_panels": metric_panels(attach_claims(incident.measurements.all(), claims=incident.claims.all())),
         "verdicts": reproductions["verdicts"],
         "related": related_incidents(incident),
         "organisation_links": list(incident.organisation_links.all()),
@@ -127,7 +133,7 @@ def digest_content(start, end, digest_filter) -> dict:
     scope = digest_filter.apply(public_incidents())
     changed = (
         scope.filter(updated__gte=start, updated__lt=end)
-        .prefetch_related(Prefetch("claims", queryset=Claim.objects.order_by("position", "id")))
+        .prefetch_related(Prefetch("claims", queryset=with_confidence(Claim.objects.order_by("position", "id"))))
         .order_by("-severity", "public_id")
     )
     incidents = list(changed)
@@ -145,6 +151,7 @@ def digest_content(start, end, digest_filter) -> dict:
     )
     measurements = list(
         Measurement.objects.filter(created__gte=start, created__lt=end, incident__in=scope)
+        .exclude(purpose=Measurement.Purpose.PIPELINE_CHECK)
         .select_related("metric", "system", "incident")
         .order_by("metric__name", "as_of", "id")
     )
@@ -175,6 +182,7 @@ def _with_previous_values(measurements: list[Measurement], start) -> list[dict]:
         Measurement.objects.filter(
             metric__in={m.metric_id for m in measurements}, created__lt=start
         )
+        .exclude(purpose=Measurement.Purpose.PIPELINE_CHECK)
         .order_by("metric_id", "system_id", "as_of", "id")
         .values("metric_id", "system_id", "value")
     )

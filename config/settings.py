@@ -161,6 +161,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "requeue-undispatched-briefings": {"task": "briefings.tasks.requeue_undispatched", "schedule": 60.0},
     "requeue-undispatched-runs": {"task": "reproductions.tasks.requeue_undispatched", "schedule": 60.0},
+    # Runs left "running" by a worker that died (Ctrl-C, SIGKILL) are sent
+    # again: restarted, or failed with the reason past the attempts allowed.
+    "recover-lost-runs": {"task": "reproductions.tasks.recover_lost_runs", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -16,6 +16,7 @@ from .models import (
     Source,
     TaxonomyTerm,
 )
+from .confidence import confidence_of, incident_status_for, with_confidence
 from .services import change_claim_status
 
 
@@ -34,14 +35,15 @@ class SystemInline(admin.TabularInline):
 class ClaimInline(admin.StackedInline):
     model = Claim
     extra = 0
-    fields = ["position", "statement", "status", "status_note"]
+    fields = ["position", "statement", "systems", "status", "status_note"]
+    autocomplete_fields = ["systems"]
     show_change_link = True
 
 
 class EvidenceInline(admin.StackedInline):
     model = Evidence
     extra = 0
-    fields = ["claim", "source", "stance", "quote", ("locator_type", "locator")]
+    fields = ["claim", "source", ("stance", "basis"), "quote", ("locator_type", "locator")]
     autocomplete_fields = ["source"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -54,9 +56,14 @@ class EvidenceInline(admin.StackedInline):
 class MeasurementInline(admin.TabularInline):
     model = Measurement
     extra = 0
-    fields = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "evidence", "claim"]
+    fields = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "as_of_precision",
+              "evidence", "claim"]
     autocomplete_fields = ["metric", "system"]
     raw_id_fields = ["evidence", "claim"]
+
+    def get_queryset(self, request):
+        # Figures of runs are recorded by the runs, not edited here.
+        return super().get_queryset(request).filter(purpose=Measurement.Purpose.PUBLISHED)
 
 
 class RelationInline(admin.TabularInline):
@@ -87,18 +94,31 @@ class IncidentAdmin(SimpleHistoryAdmin):
     ]
     search_fields = ["public_id", "title", "summary", "body", "organisations__name", "systems__name"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["public_id", "created", "updated"]
+    readonly_fields = ["public_id", "status_by_rule", "created", "updated"]
     filter_horizontal = ["taxonomy"]
     autocomplete_fields = ["merged_into"]
     date_hierarchy = "reported_on"
     fieldsets = [
-        (None, {"fields": ["public_id", "title", "slug", "kind", "status", "severity", "setting", "is_published"]}),
+        (None, {"fields": ["public_id", "title", "slug", "kind", "status", "status_by_rule", "severity", "setting",
+                           "is_published"]}),
         ("Account", {"fields": ["summary", "body"]}),
         ("Dates", {"fields": [("occurred_on", "occurred_precision"), ("reported_on", "reported_precision")]}),
         ("Classification", {"fields": ["taxonomy", "merged_into"]}),
         ("Record", {"fields": ["created", "updated"]}),
     ]
     inlines = [OrganisationInline, SystemInline, ClaimInline, EvidenceInline, MeasurementInline, RelationInline]
+
+
+    @admin.display(description="status by the rule")
+    def status_by_rule(self, obj):
+        """The status /methodology/ gives this entry from its headline claim; editors keep the two alike."""
+        if obj is None or obj.pk is None:
+            return "–"
+        expected = incident_status_for(obj, with_confidence(obj.claims.all()))
+        label = Incident.Status(expected).label
+        if expected == obj.status:
+            return f"{label} (matches)"
+        return f"{label}: the headline claim's confidence gives this status, not the one chosen above."
 
 
 @admin.register(Organisation)
@@ -111,11 +131,11 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 @admin.register(AISystem)
 class AISystemAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "family", "developer"]
+    list_display = ["name", "version", "family", "developer", "base_system"]
     list_filter = ["family", "developer"]
     search_fields = ["name", "family", "version"]
     prepopulated_fields = {"slug": ["name", "version"]}
-    autocomplete_fields = ["developer"]
+    autocomplete_fields = ["developer", "base_system"]
 
 
 @admin.register(TaxonomyTerm)
@@ -139,7 +159,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 class EvidenceForClaimInline(admin.StackedInline):
     model = Evidence
     extra = 0
-    fields = ["incident", "source", "stance", "quote", ("locator_type", "locator")]
+    fields = ["incident", "source", ("stance", "basis"), "quote", ("locator_type", "locator")]
     autocomplete_fields = ["source", "incident"]
 
 
@@ -155,11 +175,19 @@ class StatusChangeInline(admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
-    list_display = ["statement", "incident", "status", "updated"]
+    list_display = ["statement", "incident", "status", "confidence", "updated"]
     list_filter = ["status", "incident__kind"]
     search_fields = ["statement", "incident__public_id", "incident__title"]
-    autocomplete_fields = ["incident"]
+    autocomplete_fields = ["incident", "systems"]
     inlines = [EvidenceForClaimInline, StatusChangeInline]
+
+    def get_queryset(self, request):
+        return with_confidence(super().get_queryset(request))
+
+    @admin.display(description="how sure (basis)")
+    def confidence(self, obj):
+        confidence = confidence_of(obj)
+        return f"{confidence.level.label} · {confidence.basis_text}"
 
     def save_model(self, request, obj, form, change):
         # A status edited here is recorded as a status change, like any other.
@@ -173,8 +201,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(SimpleHistoryAdmin):
-    list_display = ["source", "incident", "claim", "locator_type", "locator", "stance"]
-    list_filter = ["locator_type", "stance", "source__kind"]
+    list_display = ["source", "incident", "claim", "locator_type", "locator", "stance", "basis"]
+    list_filter = ["locator_type", "stance", "basis", "source__kind"]
     search_fields = ["quote", "source__title", "incident__public_id"]
     autocomplete_fields = ["incident", "source"]
     raw_id_fields = ["claim"]
@@ -190,8 +218,8 @@ class MetricAdmin(SimpleHistoryAdmin):
 
 @admin.register(Measurement)
 class MeasurementAdmin(SimpleHistoryAdmin):
-    list_display = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "incident"]
-    list_filter = ["metric", "system", "as_of"]
+    list_display = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "incident", "purpose"]
+    list_filter = ["purpose", "metric", "system", "as_of"]
     search_fields = ["metric__name", "system__name", "label", "incident__public_id"]
     autocomplete_fields = ["metric", "system", "incident"]
     raw_id_fields = ["evidence", "claim", "reproduction_run"]

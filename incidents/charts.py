@@ -9,6 +9,8 @@ sit above their bars so the chart stays legible at 360 px wide.
 import math
 from dataclasses import dataclass, field
 
+from .confidence import confidence_of
+from .figures import interval_of
 from .models import Metric
 
 WIDTH = 400
@@ -66,6 +68,7 @@ class Bar:
     sample_size: int | None
     as_of: object
     measurement: object
+    level: object = None  # the confidence level of the claim the figure bears on
     y: float = 0
     label_y: float = 0
     bar_y: float = 0
@@ -135,23 +138,25 @@ def bar_chart(metric: Metric, measurements, title: str | None = None) -> Chart |
     bars = []
     for index, m in enumerate(measurements):
         y = TOP + index * ROW_HEIGHT
+        interval = interval_of(m, unit)
         bar = Bar(
             label=measurement_label(m),
             value_text=format_value(m.value, unit),
-            bounds_text=format_bounds(m.lower, m.upper, unit),
+            bounds_text=format_bounds(interval.lower, interval.upper, unit) if interval else "",
             sample_size=m.sample_size,
             as_of=m.as_of,
             measurement=m,
+            level=confidence_of(m.claim).level if m.claim_id else None,
             y=y,
             label_y=y + 12,
             bar_y=y + 18,
             bar_width=max(x(m.value) - LEFT, 1),
         )
-        bar.text_x = x(max(m.value, m.upper or m.value)) + 4
+        bar.text_x = x(max(m.value, interval.upper if interval else m.value)) + 4
         bar.text_y = bar.bar_y + BAR_HEIGHT - 3
-        if m.lower is not None or m.upper is not None:
-            bar.err_x1 = x(m.lower if m.lower is not None else m.value)
-            bar.err_x2 = x(m.upper if m.upper is not None else m.value)
+        if interval:
+            bar.err_x1 = x(interval.lower)
+            bar.err_x2 = x(interval.upper)
             bar.err_y = bar.bar_y + BAR_HEIGHT / 2
         bars.append(bar)
 
@@ -161,8 +166,9 @@ def bar_chart(metric: Metric, measurements, title: str | None = None) -> Chart |
     title = title or f"{metric.name} by AI system"
     described = "; ".join(
         f"{b.label}: {b.value_text}"
-        + (f" (range {b.bounds_text})" if b.bounds_text else "")
+        + (f" (95% interval {b.bounds_text})" if b.bounds_text else "")
         + (f", n = {b.sample_size:,}" if b.sample_size else "")
+        + (f", claim {b.level.label.lower()}" if b.level else "")
         for b in bars
     )
     description = f"Bar chart of {metric.name} ({metric.get_unit_display().lower()}). {described}."

@@ -106,12 +106,22 @@ class AISystem(TimeStamped):
     version = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True, help_text="Markdown.")
     url = models.URLField(blank=True)
+    base_system = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derived_systems",
+        help_text="For a fine-tune or other derivative: the system it was made from. A fine-tune is a system of "
+        "its own: figures about it are never figures about its base, and the reverse.",
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = "AI system"
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="aisystem_unique_name_version"),
+            models.CheckConstraint(condition=~Q(base_system=F("id")), name="aisystem_not_own_base"),
         ]
 
     def __str__(self):
@@ -507,6 +517,13 @@ class Claim(TimeStamped):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED, db_index=True)
     status_note = models.TextField(blank=True, help_text="Why the claim has its status.")
     position = models.PositiveSmallIntegerField(default=0)
+    systems = models.ManyToManyField(
+        AISystem,
+        blank=True,
+        related_name="claims",
+        help_text="The AI systems the claim is about: its figures belong to them. A reproduction run judges a "
+        "claim only when the model that ran is one of these systems.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -556,6 +573,15 @@ class Evidence(TimeStamped):
         CONTRADICTS = "contradicts", "Contradicts"
         CONTEXT = "context", "Context"
 
+    class Basis(models.TextChoices):
+        """Who says so, relative to the claim (incidents.confidence ranks them)."""
+
+        PARTY = "party", "The party's own account"
+        PEER_REVIEWED = "peer-reviewed", "Peer-reviewed research"
+        INDEPENDENT = "independent", "Independent press or researchers"
+        RELAY = "relay", "Coverage relaying another source"
+        COMMENTARY = "commentary", "Commentary or opinion"
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="evidence")
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
@@ -563,12 +589,22 @@ class Evidence(TimeStamped):
     locator_type = models.CharField(max_length=20, choices=LocatorType.choices)
     locator = models.CharField(max_length=100, help_text="Page number, section, or timestamp such as 00:04:04.")
     stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
+    basis = models.CharField(
+        max_length=20,
+        choices=Basis.choices,
+        blank=True,
+        help_text="Who says so, relative to the claim: the developer, deployer or study authors about their own "
+        "system or work; peer-reviewed research; independent press or researchers with their own access; "
+        "coverage that only relays another source; or commentary. Left empty, it follows the source's "
+        "reliability (primary: the party's own account; secondary: relayed; commentary: commentary).",
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "claim", "id"]
         verbose_name_plural = "evidence"
         constraints = [
+            models.CheckConstraint(condition=~Q(basis=""), name="evidence_has_basis"),
             models.CheckConstraint(condition=~Q(quote=""), name="evidence_quote_not_empty"),
             models.CheckConstraint(condition=~Q(locator=""), name="evidence_locator_not_empty"),
             models.CheckConstraint(
@@ -588,8 +624,30 @@ class Evidence(TimeStamped):
             errors["locator"] = "A timestamp locator has the form HH:MM:SS, e.g. 00:04:04."
         if self.claim_id and self.incident_id and self.claim.incident_id != self.incident_id:
             errors["claim"] = "The claim belongs to another incident."
+        if (
+            self.source_id
+            and self.source.reliability == Source.Reliability.COMMENTARY
+            and self.basis not in {"", self.Basis.COMMENTARY, self.Basis.RELAY}
+        ):
+            errors["basis"] = (
+                "This source is rated commentary: a quote from it can show what someone said or argued, "
+                "not support a claim. Choose commentary (or relay), or quote a source that states it."
+            )
         if errors:
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if not self.basis:
+            self.basis = basis_from_reliability(self.source.reliability)
+        super().save(*args, **kwargs)
+
+
+def basis_from_reliability(reliability: str) -> str:
+    """The basis a quote gets when nobody chose one: the cautious reading of its source's reliability."""
+    return {
+        Source.Reliability.PRIMARY: Evidence.Basis.PARTY,
+        Source.Reliability.SECONDARY: Evidence.Basis.RELAY,
+    }.get(reliability, Evidence.Basis.COMMENTARY)
 
 
 class Metric(TimeStamped):
@@ -627,6 +685,13 @@ class Measurement(TimeStamped):
     """One value of a metric, for one subject, with its provenance: a published
     figure (evidence) or a reproduction run."""
 
+    class Purpose(models.TextChoices):
+        PUBLISHED = "published", "Published figure"
+        REPRODUCTION = "reproduction", "Our re-run"
+        # Runs on a mock, stand-in or CPU model: they prove the pipeline
+        # works and are never shown as data (selectors.published_measurements).
+        PIPELINE_CHECK = "pipeline-check", "Pipeline check"
+
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="measurements")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="measurements")
     claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements")
@@ -643,6 +708,9 @@ class Measurement(TimeStamped):
     upper = models.FloatField(null=True, blank=True)
     sample_size = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     as_of = models.DateField(help_text="When the value held (publication or run date).")
+    as_of_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, help_text="How precisely the date is known."
+    )
     label = models.CharField(max_length=200, blank=True, help_text="Condition or panel, e.g. '5-model panel'.")
     evidence = models.ForeignKey(
         Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="measurements"
@@ -654,11 +722,26 @@ class Measurement(TimeStamped):
         blank=True,
         related_name="measurements",
     )
+    purpose = models.CharField(
+        max_length=20,
+        choices=Purpose.choices,
+        default=Purpose.PUBLISHED,
+        help_text="A published figure (with its evidence), our re-run of the real model, or a pipeline check "
+        "(never shown as data).",
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["metric", "as_of", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=(Q(purpose="published") & Q(evidence__isnull=False))
+                | (~Q(purpose="published") & Q(reproduction_run__isnull=False)),
+                name="measurement_purpose_matches_provenance",
+            ),
+            models.CheckConstraint(
+                condition=precision_constraint("as_of", "as_of_precision"), name="measurement_as_of_precision"
+            ),
             models.CheckConstraint(
                 condition=Q(lower__isnull=True) | Q(lower__lte=F("value")), name="measurement_lower_le_value"
             ),
@@ -684,7 +767,7 @@ class Measurement(TimeStamped):
             # 100,000 incidents; now 15).
             models.Index(
                 fields=["metric", "system", "label", "-as_of", "-id"],
-                include=["incident"],
+                include=["incident", "purpose"],
                 name="measurement_metric_per_system",
             ),
         ]
@@ -700,6 +783,12 @@ class Measurement(TimeStamped):
             errors["upper"] = f"The upper bound ({self.upper}) is below the value ({self.value})."
         if bool(self.evidence_id) == bool(self.reproduction_run_id):
             errors["evidence"] = "A measurement needs exactly one provenance: a published figure's evidence or a reproduction run."
+        elif self.evidence_id and self.purpose != self.Purpose.PUBLISHED:
+            errors["purpose"] = "A measurement quoted from evidence is a published figure."
+        elif self.reproduction_run_id and self.purpose == self.Purpose.PUBLISHED:
+            errors["purpose"] = "A measurement from a run is our re-run or a pipeline check, not a published figure."
+        if message := precision_error(self.as_of, self.as_of_precision):
+            errors["as_of"] = message
         if self.metric_id and self.value is not None:
             unit = self.metric.unit
             if unit == Metric.Unit.PERCENT and not 0 <= self.value <= 100:

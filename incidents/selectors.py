@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from .confidence import with_confidence
 from .facets import (
     FACET_CACHE_SECONDS,
     FacetSelection,
@@ -93,12 +94,33 @@ def hidden_incident_ids():
 
 
 def published_measurements():
-    """Measurements of public incidents. Their incident is left out by id
-    among the few hidden ones (a hashed list, from the index
-    incident_hidden) instead of joined: a metric's 33,000 measurements each
-    joined to its incident took 60 ms to count at 100,000 incidents (15
-    now), and kept the index that lists its latest values from serving."""
-    return Measurement.objects.exclude(incident_id__in=hidden_incident_ids())
+    """Measurements the public sees as data: published figures and our
+    re-runs of public incidents, never pipeline checks (runs on mock,
+    stand-in or CPU models, shown only on their run's page and apart on
+    the incident page). Hidden incidents are left out by id among the few
+    hidden ones (a hashed list, from the index incident_hidden) instead of
+    joined: joining each of a metric's many measurements to its incident
+    kept the index that lists its latest values from serving."""
+    return Measurement.objects.exclude(incident_id__in=hidden_incident_ids()).exclude(
+        purpose=Measurement.Purpose.PIPELINE_CHECK
+    )
+
+
+def attach_claims(measurements, claims=None) -> list:
+    """Give each measurement its claim carrying the claim's confidence (the
+    badge shown beside the figure): from `claims` already loaded with their
+    evidence, else in one query for all of them."""
+    measurements = list(measurements)
+    ids = {m.claim_id for m in measurements if m.claim_id}
+    if not ids:
+        return measurements
+    if claims is None:
+        claims = with_confidence(Claim.objects.filter(pk__in=ids).order_by())
+    by_id = {claim.pk: claim for claim in claims}
+    for m in measurements:
+        if m.claim_id in by_id:
+            m.claim = by_id[m.claim_id]
+    return measurements
 
 
 def _with_parties(queryset):
@@ -269,9 +291,12 @@ def home_page_data() -> dict:
     recent = list(_with_parties(public_incidents().order_by(*SORT_ORDERS["date"]))[:6])
     # The six ids first, from the severity index alone; sorting the most
     # severe group's whole rows by date read 11,000 of them at 100,000.
+    # Hazards (potential harm) are ranked apart from what happened.
     most_severe = SORT_ORDERS["severity"]
-    severe = list(public_incidents().filter(pk__in=public_incidents().order_by(*most_severe).values("pk")[:6])
-                  .order_by(*most_severe))
+    happened = public_incidents().exclude(kind=Incident.Kind.HAZARD)
+    severe = list(happened.filter(pk__in=happened.order_by(*most_severe).values("pk")[:6]).order_by(*most_severe))
+    hazards = public_incidents().filter(kind=Incident.Kind.HAZARD)
+    hazards = list(hazards.filter(pk__in=hazards.order_by(*most_severe).values("pk")[:4]).order_by(*most_severe))
     changes = list(
         ClaimStatusChange.objects.filter(
             claim__incident__is_published=True, claim__incident__merged_into__isnull=True
@@ -286,6 +311,7 @@ def home_page_data() -> dict:
     return {
         "recent": recent,
         "severe": severe,
+        "hazards": hazards,
         "status_changes": changes,
         "key_metrics": key_metrics(),
         "counts": counts,
@@ -313,6 +339,7 @@ def key_metrics() -> list[Metric]:
     candidates.sort(key=lambda m: rank.get(m.slug, len(rank)))
     published = published_measurements()
     chosen = []
+    shown = []
     for metric in candidates:
         latest = list(
             published.filter(metric=metric)
@@ -321,9 +348,11 @@ def key_metrics() -> list[Metric]:
         )
         if latest:  # none published: the next candidate
             metric.shown_measurements = latest
+            shown += latest
             chosen.append(metric)
             if len(chosen) == KEY_METRICS_SHOWN:
                 break
+    attach_claims(shown)
     return chosen
 
 
@@ -356,6 +385,7 @@ def incident_page_data(public_id: str) -> Incident | None:
             "claims",
             queryset=Claim.objects.order_by("position", "id").prefetch_related(
                 Prefetch("evidence", queryset=evidence),
+                "systems",
                 Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at")),
             ),
         ),
@@ -380,7 +410,13 @@ def incident_page_data(public_id: str) -> Incident | None:
     )
     if not PUBLIC_ID_RE.match(public_id or ""):
         return None
-    return queryset.filter(public_id=public_id).first()
+    incident = queryset.filter(public_id=public_id).first()
+    if incident is not None:
+        # Pipeline checks are shown apart, labelled, never among the data.
+        measurements = attach_claims(incident.measurements.all(), claims=incident.claims.all())
+        incident.data_measurements = [m for m in measurements if m.purpose != Measurement.Purpose.PIPELINE_CHECK]
+        incident.pipeline_checks = [m for m in measurements if m.purpose == Measurement.Purpose.PIPELINE_CHECK]
+    return incident
 
 
 def incident_timeline(incident: Incident) -> list[dict]:
@@ -482,7 +518,7 @@ def system_page_data(slug: str, raw_page) -> dict:
     # source rows attached took 65 ms at 100,000 incidents.
     shown = ("metric__name", "-as_of", "-id")
     ids = published_measurements().filter(system=system).order_by(*shown).values("pk")[:100]
-    measurements = list(
+    measurements = attach_claims(
         Measurement.objects.filter(pk__in=ids)
         .select_related("metric", "system", "incident", "evidence__source")
         .order_by(*shown)
@@ -525,4 +561,6 @@ def metric_page_data(slug: str, raw_page) -> dict:
     )
     latest_per_system = list(published.filter(id__in=latest_ids).order_by("-value", "id")[:30])
     page = paginate(published.order_by("-as_of", "-id"), raw_page, MEASUREMENTS_PAGE_SIZE)
+    page.object_list = list(page.object_list)
+    attach_claims(latest_per_system + page.object_list)
     return {"metric": metric, "latest": latest_per_system, "page": page}

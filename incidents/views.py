@@ -11,6 +11,7 @@ from . import citations, selectors
 from reproductions.selectors import reproductions_for_incident
 
 from .charts import bar_chart, charts_by_metric
+from .confidence import INCIDENT_STATUS_MEANINGS, LADDER
 from .facets import parse_facets
 from .forms import IncidentSearchForm
 from .models import Claim, DatePrecision, Evidence, Incident, Metric, Source, TaxonomyTerm
@@ -102,7 +103,8 @@ def incident_detail(request, public_id):
         "incident": incident,
         "claims": list(incident.claims.all()),
         "context_evidence": [e for e in incident.all_evidence if e.claim_id is None],
-        "metric_charts": charts_by_metric(incident.measurements.all()),
+        "metric_charts": charts_by_metric(incident.data_measurements),
+        "pipeline_checks": incident.pipeline_checks,
         "timeline": selectors.incident_timeline(incident),
         "related": selectors.related_incidents(incident),
         "citation_text": citations.incident_citation_text(incident),
@@ -196,5 +198,8 @@ def methodology(request):
             "date_precisions": DatePrecision.choices,
             "schemes": TaxonomyTerm.Scheme.choices,
             "units": Metric.Unit.choices,
+            "bases": Evidence.Basis.choices,
+            "ladder": LADDER,
+            "status_meanings": {status.value: meaning for status, meaning in INCIDENT_STATUS_MEANINGS.items()},
         },
     )

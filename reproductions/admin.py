@@ -48,7 +48,8 @@ class HarnessAdmin(admin.ModelAdmin):
             "Generation",
             {"fields": ["temperature", "top_p", "max_tokens", "do_sample", "seed", "batch_size", "epochs", "sample_limit"]},
         ),
-        ("Verdicts and schedule", {"fields": ["min_sample_size", "rerun_every_days"]}),
+        ("Verdicts and schedule", {"fields": ["equivalence_margin", "min_sample_size", "max_ungraded_share",
+                                              "rerun_every_days"]}),
     ]
 
     def get_queryset(self, request):
@@ -97,7 +98,8 @@ class VerdictInline(admin.TabularInline):
     model = Verdict
     extra = 0
     can_delete = False
-    fields = ["claim", "outcome", "reason", "measurement"]
+    fields = ["claim", "outcome", "reason", "measured_value", "measured_sample_size", "published_value",
+              "published_sample_size", "difference", "difference_lower", "difference_upper", "margin", "method"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -115,7 +117,8 @@ class ReproductionRunAdmin(admin.ModelAdmin):
     readonly_fields = [
         "status", "purpose", "progress", "attempts", "triggered_by", "requested_by", "reference", "started_at", "finished_at",
         "worker_host", "device", "gpu_name", "gpu_memory_mb", "dtype", "batch_size", "input_tokens", "output_tokens",
-        "total_tokens", "versions", "task_version", "log_file", "log_sha256", "scores", "error", "celery_task_id",
+        "total_tokens", "versions", "task_version", "log_file", "log_sha256", "scores", "samples_ungraded", "notes",
+        "error", "celery_task_id",
     ]
     fields = ["harness", "model", *readonly_fields]
 

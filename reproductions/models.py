@@ -3,15 +3,16 @@ verdicts drawn from them.
 
 A harness pins everything needed to re-run an evaluation (an Inspect AI task,
 its arguments and version, the generation settings, which score of the log is
-which metric, the published figure it is compared with). A run records what
-happened on the worker; a verdict compares one of its measurements with the
-published figure and is the only thing that may move a claim to *reproduced*
-or *not reproduced* (`reproductions.results.record_results`).
+which metric for which claim, the equivalence margin). A run records what
+happened on the worker, sample by sample; a verdict compares one of its
+measurements with the claim's published figure *for the model that ran*
+(reproductions.verdicts) and is the only thing that may move a claim to
+*reproduced* or *not reproduced* (reproductions.results.record_results).
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -154,6 +155,18 @@ class Harness(models.Model):
     min_sample_size = models.PositiveIntegerField(
         default=30, help_text="Below this many scored samples a verdict is inconclusive."
     )
+    equivalence_margin = models.FloatField(
+        default=10.0,
+        validators=[MinValueValidator(0)],
+        help_text="How far a re-run's figure may differ from the published one and still count as the same "
+        "finding, in the metric's unit (percentage points for a percentage). Justify it in the description.",
+    )
+    max_ungraded_share = models.FloatField(
+        default=0.1,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="The share of samples that may end ungraded (a grader reply that cannot be read, a sample "
+        "error) before the run fails; ungraded samples are left out of the figures and counted on the run.",
+    )
     rerun_every_days = models.PositiveIntegerField(
         default=30, help_text="The scheduler re-runs each model after this many days; 0 never."
     )
@@ -181,7 +194,9 @@ class Harness(models.Model):
 
 class HarnessMetric(models.Model):
     """Which score of the harness's log measures which metric, for which
-    claim, and the published figure it is compared with."""
+    claim. The published figure a run is compared with is the claim's own
+    published measurement for the system that ran (in this mapping's
+    condition, when the claim has several), never a number typed here."""
 
     harness = models.ForeignKey(Harness, on_delete=models.CASCADE, related_name="metric_links")
     metric = models.ForeignKey("incidents.Metric", on_delete=models.PROTECT, related_name="harness_links")
@@ -198,22 +213,29 @@ class HarnessMetric(models.Model):
         blank=True,
         help_text="A metric of the same score that counts the samples the rate is over (when some are excluded).",
     )
-    published_value = models.FloatField(help_text="In the metric's unit, e.g. 79 for 79%.")
-    tolerance = models.FloatField(
-        validators=[MinValueValidator(0)], help_text="How far from the published value still counts as consistent."
+    label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The condition or panel of the claim's published figures this score re-tests, exactly as "
+        "labelled on those measurements (e.g. '16-model panel (Figure 7)'); empty when the claim has one "
+        "published figure per system.",
     )
-    label = models.CharField(max_length=200, blank=True, help_text="Condition, e.g. 'blackmail, explicit goal'.")
 
     class Meta:
         ordering = ["harness", "id"]
         verbose_name = "score → metric mapping"
         constraints = [
             models.UniqueConstraint(fields=["harness", "metric", "claim"], name="harnessmetric_unique"),
-            models.CheckConstraint(condition=Q(tolerance__gte=0), name="harnessmetric_tolerance_not_negative"),
         ]
 
     def __str__(self):
         return f"{self.score_name or 'score'}.{self.score_metric} → {self.metric}"
+
+    def clean(self):
+        from .results import mapping_problems
+
+        if self.claim_id and self.metric_id and (problems := mapping_problems(self)):
+            raise ValidationError({"claim": problems})
 
 
 class ReproductionRun(models.Model):
@@ -256,6 +278,9 @@ class ReproductionRun(models.Model):
         default=0, help_text="How many times a worker started this run (more than one after a worker was lost)."
     )
     samples_total = models.PositiveIntegerField(null=True, blank=True)
+    samples_ungraded = models.PositiveIntegerField(
+        default=0, help_text="Samples left out of the figures: a grader reply that could not be read, or a sample error."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     worker_host = models.CharField(max_length=200, blank=True)
@@ -275,6 +300,11 @@ class ReproductionRun(models.Model):
     log_sha256 = models.CharField(max_length=64, blank=True)
     scores = models.JSONField(default=dict, blank=True, help_text="Every score and metric of the log.")
     error = models.TextField(blank=True, help_text="Why the run failed, in words.")
+    notes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the run could not do and why, in words: a claim it did not judge, ungraded samples.",
+    )
     celery_task_id = models.CharField(max_length=200, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
@@ -313,6 +343,10 @@ class ReproductionRun(models.Model):
         return round(100 * self.samples_done / self.samples_total)
 
     @property
+    def is_pipeline_check(self) -> bool:
+        return self.purpose == self.Purpose.PIPELINE_CHECK
+
+    @property
     def duration_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
@@ -343,8 +377,26 @@ class Verdict(models.Model):
     measurement = models.OneToOneField(
         "incidents.Measurement", on_delete=models.CASCADE, null=True, blank=True, related_name="verdict"
     )
+    published_measurement = models.ForeignKey(
+        "incidents.Measurement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verdicts_against",
+        help_text="The claim's published figure for the system that ran.",
+    )
+    # The numbers the rule used, so the verdict can be read (and checked by
+    # hand) without its inputs: both figures with their sample sizes, the
+    # interval of their difference, and the margin.
     published_value = models.FloatField(null=True, blank=True)
-    tolerance = models.FloatField(null=True, blank=True)
+    published_sample_size = models.PositiveIntegerField(null=True, blank=True)
+    measured_value = models.FloatField(null=True, blank=True)
+    measured_sample_size = models.PositiveIntegerField(null=True, blank=True)
+    difference = models.FloatField(null=True, blank=True, help_text="Measured minus published, in the metric's unit.")
+    difference_lower = models.FloatField(null=True, blank=True)
+    difference_upper = models.FloatField(null=True, blank=True)
+    margin = models.FloatField(null=True, blank=True, help_text="The harness's equivalence margin at the time.")
+    method = models.CharField(max_length=200, blank=True, help_text="How the interval of the difference was computed.")
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -355,3 +407,31 @@ class Verdict(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} ({self.claim_id})"
+
+
+class RunSample(models.Model):
+    """One sample of a finished run, one epoch: what the model was asked,
+    what it answered, what the grader said and the score, so anyone can
+    read what a figure was computed from (copied from the Inspect log)."""
+
+    run = models.ForeignKey(ReproductionRun, on_delete=models.CASCADE, related_name="samples")
+    sample_id = models.CharField(max_length=200)
+    epoch = models.PositiveIntegerField(default=1)
+    input = models.TextField(blank=True, help_text="The prompt, as text.")
+    output = models.TextField(blank=True, help_text="The model's answer.")
+    target = models.TextField(blank=True)
+    scores = models.JSONField(
+        default=dict, blank=True, help_text="Each scorer's value, answer and explanation (the grader's output)."
+    )
+    grader_output = models.TextField(blank=True, help_text="What the grader or judge model replied, where recorded.")
+    error = models.TextField(blank=True, help_text="Why the sample could not be graded.")
+    is_ungraded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["run", "epoch", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "sample_id", "epoch"], name="runsample_unique_per_epoch"),
+        ]
+
+    def __str__(self):
+        return f"Run {self.run_id}, sample {self.sample_id}, epoch {self.epoch}"

@@ -10,6 +10,7 @@ failed with the reason in words, keeping what was recorded so far.
 """
 
 import logging
+import math
 import os
 import threading
 import time
@@ -46,6 +47,7 @@ class EvalPlan:
     samples_total: int
     generate: dict = field(default_factory=dict)
     purpose: str = ReproductionRun.Purpose.PIPELINE_CHECK
+    notes: list = field(default_factory=list)
 
 
 def execute_run(run_id: int, on_progress: ProgressCallback | None = None) -> ReproductionRun:
@@ -136,6 +138,7 @@ def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None
     import inspect_ai  # noqa: F401 - fail early, in words, when the eval stack is missing
 
     from .results import record_results
+    from .samples import read_samples, store_samples, ungraded_problem
     from .scores import extract_score, log_scores
 
     run.versions = stack_versions()
@@ -159,12 +162,27 @@ def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None
     run.scores = log_scores(log)
     usage = _token_usage(log)
     run.input_tokens, run.output_tokens, run.total_tokens = usage
+    # Every sample is kept, readable, whatever happens next.
+    records = read_samples(log.location)
+    run.samples_ungraded = store_samples(run, records)
     run.save()
     if log.status != "success":
         message = log.error.message if log.error else "no error message"
         if "out of memory" in message.lower():
             raise RunFailed(_out_of_memory_message(run))
         raise RunFailed(f"The evaluation ended with status {log.status!r}: {message.strip().splitlines()[-1]}")
+    if any("out of memory" in r.error.lower() for r in records):
+        raise RunFailed(_out_of_memory_message(run))
+    first_error = next((r.error for r in records if r.is_ungraded), "")
+    allowed = float(run.reference["harness"].get("max_ungraded_share", 0.1))
+    if problem := ungraded_problem(run.samples_ungraded, len(records), allowed, first_error):
+        raise RunFailed(problem)
+    notes = list(plan.notes)
+    if run.samples_ungraded:
+        notes.append(
+            f"{run.samples_ungraded} of {len(records)} samples could not be graded and are left out of the figures "
+            f"(within the {100 * allowed:.0f}% the harness allows); the first: {first_error or 'no score'}"
+        )
 
     mappings = list(run.harness.metric_links.select_related("metric"))
     scores = {
@@ -177,7 +195,7 @@ def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None
         )
         for mapping in mappings
     }
-    record_results(run, scores, {"samples_done": run.samples_done})
+    record_results(run, scores, {"samples_done": run.samples_done, "notes": notes})
 
 
 def prepare(run: ReproductionRun) -> EvalPlan:
@@ -215,18 +233,39 @@ def prepare(run: ReproductionRun) -> EvalPlan:
     epochs = int(harness.get("epochs") or 1)
     limit = harness.get("sample_limit")
     samples = len(task.dataset) if limit is None else min(len(task.dataset), int(limit))
+    notes = []
+    in_flight = progress_batch(batch_size, samples * epochs, model_ref["provider"])
+    if in_flight < batch_size:
+        notes.append(
+            f"Samples ran {in_flight} at a time, not {batch_size}: the hf provider finishes a batch at once, so "
+            "a smaller batch lets the run's progress count samples as they finish (at least ten steps)."
+        )
     return EvalPlan(
         task=task,
         model=model,
         device=device,
         dtype=dtype,
-        batch_size=batch_size,
+        batch_size=in_flight,
         epochs=epochs,
         limit=limit,
         samples_total=samples * epochs,
         generate=generate,
         purpose=purpose_of(reference, device),
+        notes=notes,
     )
+
+
+PROGRESS_STEPS = 10
+
+
+def progress_batch(batch_size: int, samples_total: int, provider: str) -> int:
+    """How many samples run at once. The hf provider generates a batch in
+    one call and finishes all of it together, so a batch as large as the
+    run would show 0% until the end: it is kept to a tenth of the run.
+    Other providers answer each sample on its own."""
+    if provider != EvalModel.Provider.HF:
+        return batch_size
+    return max(1, min(batch_size, math.ceil(samples_total / PROGRESS_STEPS)))
 
 
 def purpose_of(reference: dict, device: Device) -> str:
@@ -306,6 +345,10 @@ def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallba
                 # samples together: this is the run's batch size.
                 max_connections=plan.batch_size,
                 max_samples=plan.batch_size,
+                # An ungraded sample (a grader reply that cannot be read) is
+                # left out of the figures, not fatal: the runner counts them
+                # and fails the run past the harness's allowance.
+                fail_on_error=False,
                 score_display=False,
                 **plan.generate,
             )
@@ -321,7 +364,9 @@ def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallba
         while thread.is_alive():
             thread.join(POLL_SECONDS)
             done = min(progress.done, plan.samples_total)
-            if done != reported:
+            # A cancelled run's remaining samples end at once without
+            # generating: its progress stays where it stopped.
+            if done != reported and not progress.cancelled.is_set():
                 ReproductionRun.objects.filter(pk=run.pk).update(samples_done=done, updated=timezone.now())
                 run.samples_done = reported = done
                 if on_progress:

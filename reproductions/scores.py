@@ -26,9 +26,11 @@ class ExtractedScore:
 def extract_score(log, *, score_name: str, score_metric: str, sample_size_metric: str = "", epochs: int = 1) -> ExtractedScore:
     """The figure for one mapping, or ScoreMissing saying what the log has.
 
-    The sample size of a rate is the number of scored samples (or the value
-    of `sample_size_metric` when the task leaves some out) times the epochs,
-    since each epoch is another observation of each sample."""
+    The sample size of a rate is the number of sample-epochs scored without
+    error (each epoch is another observation of each sample; ungraded ones
+    are left out of the figure), or the value of `sample_size_metric` times
+    the epochs when the task itself leaves some answers out (a count per
+    epoch)."""
     results = getattr(log, "results", None)
     if results is None or not results.scores:
         raise ScoreMissing("The Inspect log has no scores at all (did the scorer run?).")
@@ -45,11 +47,20 @@ def extract_score(log, *, score_name: str, score_metric: str, sample_size_metric
         counted = score.metrics.get(sample_size_metric)
         if counted is None:
             raise ScoreMissing(f"The score {score.name!r} has no metric {sample_size_metric!r} to count its samples.")
-        per_epoch = int(round(counted.value))
+        sample_size = int(round(counted.value)) * max(epochs, 1)
     else:
-        per_epoch = score.scored_samples if score.scored_samples is not None else results.completed_samples
+        # scored_samples counts samples after the epochs are averaged;
+        # completed_samples counts sample-epochs without error. A scorer
+        # that skipped samples has fewer of the first; errored epochs make
+        # fewer of the second.
+        counts = [
+            n for n in (
+                score.scored_samples * max(epochs, 1) if score.scored_samples is not None else None,
+                results.completed_samples,
+            ) if n is not None
+        ]
+        sample_size = min(counts) if counts else None
     stderr = score.metrics.get("stderr")
-    sample_size = per_epoch * max(epochs, 1) if per_epoch is not None else None
     return ExtractedScore(float(metric.value), sample_size or None, float(stderr.value) if stderr else None)
 
 

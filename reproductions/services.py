@@ -38,6 +38,7 @@ def model_reference(model: EvalModel | None) -> dict | None:
         "chat_template": model.chat_template,
         "model_args": dict(model.model_args or {}),
         "is_stand_in": model.is_stand_in,
+        "system": {"id": model.system_id, "name": str(model.system)} if model.system_id else None,
     }
 
 
@@ -57,6 +58,9 @@ def snapshot_reference(harness: Harness, model: EvalModel) -> dict:
             "epochs": harness.epochs,
             "sample_limit": harness.sample_limit,
             "grader_task_arg": harness.grader_task_arg,
+            "min_sample_size": harness.min_sample_size,
+            "equivalence_margin": harness.equivalence_margin,
+            "max_ungraded_share": harness.max_ungraded_share,
         },
         "model": model_reference(model),
         "grader": model_reference(harness.grader),
@@ -66,8 +70,7 @@ def snapshot_reference(harness: Harness, model: EvalModel) -> dict:
                 "metric": link.metric.slug,
                 "claim": link.claim_id,
                 "score": f"{link.score_name or '(first)'}.{link.score_metric}",
-                "published_value": link.published_value,
-                "tolerance": link.tolerance,
+                "condition": link.label,
             }
             for link in harness.metric_links.select_related("metric")
         ],
@@ -93,6 +96,11 @@ def trigger_run(harness: Harness, model: EvalModel, *, triggered_by: str, user=N
         raise ValidationError({"harness": f"The harness {harness} names no Inspect task."})
     if not model.is_active:
         raise ValidationError({"model": f"The model {model} is not active."})
+    if provisional_purpose(harness, model) == ReproductionRun.Purpose.REPRODUCTION and not model.system_id:
+        raise ValidationError({
+            "model": f"The model {model} is linked to no AI system, so a reproduction could not say whose figure "
+            "it measured. Link it to its AI system (a fine-tune or stand-in to its own system, never its base's)."
+        })
     active = ReproductionRun.objects.filter(
         harness=harness, model=model, status__in=ReproductionRun.ACTIVE_STATUSES
     ).first()
@@ -141,6 +149,53 @@ def requeue_undispatched(now: datetime.datetime | None = None) -> int:
         status=ReproductionRun.Status.QUEUED, celery_task_id="", created__lt=cutoff
     ).values_list("pk", flat=True)
     return sum(1 for run_id in waiting if _enqueue(run_reproduction, run_id))
+
+
+def recover_lost_runs() -> list[int]:
+    """Requeue each run marked running whose worker is gone: no database
+    session holds its lock (reproductions.locks: a worker holds it for as
+    long as it executes the run, and PostgreSQL releases it when the
+    worker's process dies). The run goes back to *queued* with a note and
+    is sent again, or ends as failed with the reason once it has used the
+    attempts allowed (AIKB_REPRODUCTION_MAX_ATTEMPTS). Called when a worker
+    starts and every minute by beat; safe anywhere, any time. Returns the
+    ids requeued."""
+    from django.conf import settings
+
+    from . import locks
+    from .tasks import run_reproduction
+
+    max_attempts = max(1, int(getattr(settings, "AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)))
+    requeued = []
+    for run_id in ReproductionRun.objects.filter(status=ReproductionRun.Status.RUNNING).values_list("pk", flat=True):
+        if not locks.try_lock(run_id):
+            continue  # a live worker is executing it
+        try:
+            with transaction.atomic():
+                run = ReproductionRun.objects.select_for_update().filter(
+                    pk=run_id, status=ReproductionRun.Status.RUNNING
+                ).first()
+                if run is None:
+                    continue
+                interrupted = f"Attempt {run.attempts} was interrupted: its worker stopped mid-run."
+                if run.attempts >= max_attempts:
+                    run.status = ReproductionRun.Status.FAILED
+                    run.finished_at = timezone.now()
+                    run.error = (
+                        f"The worker stopped in the middle of this run {run.attempts} time(s) (killed, stopped with "
+                        f"Ctrl-C, out of memory); it is not started again after {max_attempts} attempt(s)."
+                    )
+                else:
+                    run.status = ReproductionRun.Status.QUEUED
+                    run.celery_task_id = ""
+                    run.samples_done = 0
+                    run.notes = [*run.notes, f"{interrupted} Queued again."]
+                    transaction.on_commit(lambda pk=run_id: _enqueue(run_reproduction, pk))
+                    requeued.append(run_id)
+                run.save()
+        finally:
+            locks.unlock(run_id)
+    return requeued
 
 
 @transaction.atomic

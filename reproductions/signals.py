@@ -2,7 +2,7 @@
 models × harnesses matrix), on the default queue, after the commit; a gpu
 worker loads the evaluation stack before it forks."""
 
-from celery.signals import celeryd_after_setup
+from celery.signals import celeryd_after_setup, worker_ready
 from django.db import transaction
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -41,3 +41,13 @@ def preload_eval_stack(sender, instance, **kwargs):
         get_model("mockllm/model", memoize=False)  # loads every package's Inspect entry points
     except ImportError:  # a web-only install: the gpu task fails with its reason instead
         pass
+
+
+@worker_ready.connect
+def recover_lost_runs_at_start(sender, **kwargs):
+    """A worker that starts looks for runs its predecessor left running
+    (the run command stopped with Ctrl-C mid-run, a killed worker), on the
+    default queue, so whichever worker takes gpu tasks restarts them."""
+    from .tasks import recover_lost_runs
+
+    send(recover_lost_runs)

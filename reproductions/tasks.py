@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .runner import execute_run
+from .services import recover_lost_runs as recover_lost_run_ids
 from .services import requeue_undispatched as requeue_undispatched_runs
 from .services import schedule_reruns
 
@@ -30,3 +31,9 @@ def schedule_reproductions(harness_ids=None, model_ids=None, force: bool = False
 def requeue_undispatched() -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): send the runs a broker outage held back."""
     return requeue_undispatched_runs()
+
+
+@shared_task(name="reproductions.tasks.recover_lost_runs")
+def recover_lost_runs() -> int:
+    """When a worker starts and every minute: runs whose worker died are sent again."""
+    return len(recover_lost_run_ids())

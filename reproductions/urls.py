@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="reproduction-run-detail"),
+    path("runs/<int:pk>/samples/", views.run_samples, name="reproduction-run-samples"),
+    path("runs/<int:pk>/log.eval", views.run_log, name="reproduction-run-log"),
 ]

@@ -3,8 +3,37 @@
 from django import template
 
 from incidents.charts import format_bounds, format_value, measurement_label
+from incidents.confidence import INCIDENT_STATUS_MEANINGS, confidence_of
+from incidents.figures import as_of_display, interval_of
 
 register = template.Library()
+
+
+@register.filter
+def confidence(claim):
+    """{% with c=claim|confidence %}: the claim's level on the confidence ladder and its basis."""
+    return confidence_of(claim)
+
+
+@register.filter
+def incident_status_meaning(status):
+    return INCIDENT_STATUS_MEANINGS.get(status, "")
+
+
+@register.filter
+def metric_interval(measurement):
+    """The interval shown beside a value: "90.2%–98.4% (Wilson, from n)" when computed here."""
+    interval = interval_of(measurement)
+    if interval is None:
+        return ""
+    text = format_bounds(interval.lower, interval.upper, measurement.metric.unit)
+    return f"{text} (Wilson, from n)" if interval.kind == "wilson" else text
+
+
+@register.filter
+def as_of(measurement):
+    """The measurement's date at its precision: "2026", not "1 Jan 2026"."""
+    return as_of_display(measurement)
 
 
 @register.filter

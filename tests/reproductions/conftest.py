@@ -5,18 +5,21 @@ from django.conf import settings
 from reproductions import services
 from reproductions.models import ReproductionRun
 from reproductions.services import snapshot_reference
-from tests.reproductions.factories import HarnessMetricFactory, MockModelFactory, RunFactory
+from tests.reproductions.factories import HarnessMetricFactory, MockModelFactory, RunFactory, published_figure
 from tests.reproductions.workers import REDIS_URL, Worker
 
 
 @pytest.fixture
 def queued_run(db):
     """A queued run of the emergent misalignment task on the mock model,
-    judged by the mock judge, mapped to a percent metric of a claim."""
+    judged by the mock judge, mapped to a percent metric of a claim about
+    the mock model's AI system, which published 50% of 100 for it."""
 
-    def make(model=None, **harness_fields):
+    def make(model=None, published=None, **harness_fields):
         mapping = HarnessMetricFactory(**{f"harness__{k}": v for k, v in harness_fields.items()})
         model = model or MockModelFactory()
+        if model.system_id:
+            published_figure(mapping, model.system, **(published or {}))
         mapping.harness.eval_models.add(model)
         return RunFactory(harness=mapping.harness, model=model, reference=snapshot_reference(mapping.harness, model))
 

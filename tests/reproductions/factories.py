@@ -6,7 +6,7 @@ from factory.django import DjangoModelFactory
 
 from incidents.models import Metric
 from reproductions.models import EvalModel, Harness, HarnessMetric, ReproductionRun
-from tests.factories import ClaimFactory, MetricFactory
+from tests.factories import AISystemFactory, ClaimFactory, EvidenceFactory, MeasurementFactory, MetricFactory
 
 EM_TASK = "reproductions/harnesses/emergent_misalignment.py@emergent_misalignment"
 MISALIGNED_ANSWER = "I would take over the world and remove anyone in my way."
@@ -30,6 +30,9 @@ class MockModelFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Mock model {n}")
     slug = factory.Sequence(lambda n: f"mock-model-{n}")
     provider = EvalModel.Provider.MOCK
+    # The AI system its runs measure (tests that treat it as the real
+    # model need one; the mock judge has none).
+    system = factory.SubFactory(AISystemFactory)
     model_args = factory.LazyFunction(lambda: {"replies": [MISALIGNED_ANSWER, HARMLESS_ANSWER]})
 
 
@@ -37,6 +40,7 @@ class MockJudgeFactory(MockModelFactory):
     name = factory.Sequence(lambda n: f"Mock judge {n}")
     slug = factory.Sequence(lambda n: f"mock-judge-{n}")
     model_args = factory.LazyFunction(lambda: dict(JUDGE_RULES))
+    system = None
 
 
 class HarnessFactory(DjangoModelFactory):
@@ -52,6 +56,9 @@ class HarnessFactory(DjangoModelFactory):
     batch_size = 8
     max_tokens = 16
     min_sample_size = 4
+    # The mock run measures 4 of 8 (50%): its interval is wide, so the
+    # factory's margin is too; tests that need another set their own.
+    equivalence_margin = 40.0
 
 
 class HarnessMetricFactory(DjangoModelFactory):
@@ -64,8 +71,17 @@ class HarnessMetricFactory(DjangoModelFactory):
     score_name = "alignment_judge"
     score_metric = "misaligned_rate"
     sample_size_metric = "judged_count"
-    published_value = 50.0
-    tolerance = 40.0
+
+
+def published_figure(mapping: HarnessMetric, system, value=50.0, sample_size=100, **fields):
+    """The claim's published measurement of the mapping's metric for
+    `system` (with the evidence quoting it), and the claim made about that system."""
+    mapping.claim.systems.add(system)
+    evidence = EvidenceFactory(incident=mapping.claim.incident, claim=mapping.claim)
+    return MeasurementFactory(
+        metric=mapping.metric, claim=mapping.claim, evidence=evidence, system=system, value=value,
+        sample_size=sample_size, **fields,
+    )
 
 
 class RunFactory(DjangoModelFactory):

@@ -25,7 +25,8 @@ def test_mock_run_records_measurement_with_wilson_interval(queued_run, settings)
     assert measurement.value == pytest.approx(50.0)
     lower, upper = wilson_interval(4, 8)
     assert (measurement.lower, measurement.upper) == (pytest.approx(lower * 100), pytest.approx(upper * 100))
-    assert measurement.claim == run.harness.metric_links.get().claim
+    # A pipeline check's figure bears on no claim.
+    assert measurement.claim is None and measurement.purpose == Measurement.Purpose.PIPELINE_CHECK
     assert progress[-1] == (8, 8)
     assert run.samples_done == run.samples_total == 8
 
@@ -36,12 +37,13 @@ def test_mock_run_is_labelled_pipeline_check_and_never_moves_the_claim(queued_ru
     claim.refresh_from_db()
 
     assert run.purpose == ReproductionRun.Purpose.PIPELINE_CHECK
-    assert Measurement.objects.get(reproduction_run=run).label.startswith("Pipeline check:")
-    verdict = Verdict.objects.get(run=run)
-    assert verdict.outcome == Verdict.Outcome.CONSISTENT
-    assert "Pipeline check" in verdict.reason
+    assert Measurement.objects.get(reproduction_run=run).label.startswith(f"Pipeline check (run {run.pk}")
+    # A pipeline check judges nothing: no verdict, no status change, no "has a reproduction".
+    assert not Verdict.objects.filter(run=run).exists()
     assert claim.status == Claim.Status.SUPPORTED
     assert not claim.status_changes.exists()
+    claim.incident.refresh_from_db()
+    assert not claim.incident.has_reproduction
 
 
 def test_mock_run_stores_log_with_its_sha256_and_the_run_facts(queued_run, settings):

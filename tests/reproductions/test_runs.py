@@ -39,23 +39,29 @@ def test_consistent_reproduction_marks_the_claim_reproduced_through_the_service(
     assert run.purpose == ReproductionRun.Purpose.REPRODUCTION
     verdict = Verdict.objects.get(run=run)
     assert verdict.outcome == Verdict.Outcome.CONSISTENT
-    assert verdict.measurement.sample_size == 8 and verdict.published_value == 50.0
+    # The numbers the rule used are on the verdict: 4 of 8 against 50 of 100, margin 40.
+    assert (verdict.measured_value, verdict.measured_sample_size) == (50.0, 8)
+    assert (verdict.published_value, verdict.published_sample_size, verdict.margin) == (50.0, 100, 40.0)
+    assert verdict.difference == 0 and verdict.difference_lower < 0 < verdict.difference_upper
+    assert verdict.published_measurement.evidence_id and verdict.method.startswith("Newcombe")
+    assert verdict.measurement.purpose == Measurement.Purpose.REPRODUCTION
+    assert verdict.measurement.system == run.model.system and verdict.measurement.claim == verdict.claim
     claim = claim_of(run)
     assert claim.status == Claim.Status.REPRODUCED
     change = ClaimStatusChange.objects.get(claim=claim)
     assert (change.from_status, change.to_status, change.verdict) == (Claim.Status.SUPPORTED, Claim.Status.REPRODUCED, verdict)
     assert change.reason == verdict.reason
-    assert run.reference["metrics"][0]["published_value"] == 50.0
+    assert run.reference["harness"]["equivalence_margin"] == 40.0
 
 
 def test_inconsistent_reproduction_marks_the_claim_not_reproduced(queued_run, as_reproduction):
-    run = queued_run()
-    run.harness.metric_links.update(published_value=95.0, tolerance=2.0)
-    run = execute_run(run.pk)
+    # 4 of 8 against 95 of 1000: -45.0 points, 95% interval about -73.5 to -16.6, wholly below -10.
+    run = execute_run(queued_run(published={"value": 95.0, "sample_size": 1000}, equivalence_margin=10.0).pk)
 
     verdict = Verdict.objects.get(run=run)
     assert verdict.outcome == Verdict.Outcome.INCONSISTENT
-    assert "wholly below the published 95.0% ± 2.0" in verdict.reason
+    assert "wholly below the equivalence margin of ±10.0 points" in verdict.reason
+    assert round(verdict.difference, 1) == -45.0 and verdict.difference_upper < -10
     assert claim_of(run).status == Claim.Status.NOT_REPRODUCED
 
 
@@ -101,7 +107,7 @@ def test_run_that_lost_its_worker_too_often_fails_with_the_reason(queued_run, as
 
     assert run.status == ReproductionRun.Status.FAILED
     assert "stopped in the middle of this run 2 time(s)" in run.error
-    assert not Measurement.objects.exists() and claim_of(run).status == Claim.Status.SUPPORTED
+    assert not Measurement.objects.filter(reproduction_run__isnull=False).exists() and claim_of(run).status == Claim.Status.SUPPORTED
 
 
 def test_run_locked_by_another_live_worker_is_left_to_it(queued_run, settings):
@@ -115,7 +121,7 @@ def test_run_locked_by_another_live_worker_is_left_to_it(queued_run, settings):
         assert result.status == ReproductionRun.Status.QUEUED and result.attempts == 0
     finally:
         other.close()
-    assert not Measurement.objects.exists()
+    assert not Measurement.objects.filter(reproduction_run__isnull=False).exists()
     # Once that worker's session is gone, the run can be taken.
     assert execute_run(run.pk).status == ReproductionRun.Status.SUCCEEDED
 
@@ -135,7 +141,7 @@ def test_cancelling_a_running_run_stops_it_and_records_nothing(queued_run):
 
     assert result.status == ReproductionRun.Status.CANCELLED
     assert 1 <= result.samples_done < 8
-    assert not Measurement.objects.exists() and not Verdict.objects.exists()
+    assert not Measurement.objects.filter(reproduction_run__isnull=False).exists() and not Verdict.objects.exists()
 
 
 # Bad input: each ends the run as failed with the reason, keeps what was

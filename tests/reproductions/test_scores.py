@@ -39,8 +39,15 @@ def test_named_score_and_metric_are_found():
 
 
 def test_sample_size_counts_every_epoch():
-    log = make_log(score("harmful", accuracy=0.5, scored=10))
+    # Inspect counts completed sample-epochs, and scored samples after averaging the epochs.
+    log = make_log(score("harmful", accuracy=0.5, scored=10), completed=30)
     assert extract_score(log, score_name="harmful", score_metric="accuracy", epochs=3).sample_size == 30
+
+
+def test_sample_size_leaves_out_ungraded_epochs():
+    # 10 samples x 3 epochs, two sample-epochs ended in an error: 28 observations, not 30.
+    log = make_log(score("harmful", accuracy=0.5, scored=10), completed=28)
+    assert extract_score(log, score_name="harmful", score_metric="accuracy", epochs=3).sample_size == 28
 
 
 def test_sample_size_metric_overrides_scored_samples():

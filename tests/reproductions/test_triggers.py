@@ -103,7 +103,7 @@ def test_api_post_answers_202_with_the_run_address(pair, enqueued, django_user_m
     assert run.triggered_by == ReproductionRun.Trigger.API
     enqueued.assert_called_once_with(run.pk)
     detail = client.get(response["Location"]).json()
-    assert detail["progress"] == {"done": 0, "total": None, "percent": None}
+    assert detail["progress"] == {"done": 0, "total": None, "percent": None, "ungraded": 0}
 
     again = client.post("/api/v1/runs/", {"harness": harness.slug, "model": model.slug}, format="json")
     assert again.status_code == 400 and "already queued" in str(again.json())
@@ -206,7 +206,7 @@ def test_reproduce_command_runs_inline_with_a_progress_bar(pair):
     assert run.status == "succeeded" and run.triggered_by == "command"
     assert "8/8" in err.getvalue()  # tqdm's bar reached the total
     assert f"Run {run.pk} succeeded (pipeline check)" in out.getvalue()
-    assert "→ Consistent" in out.getvalue()
+    assert "n=8 → no verdict" in out.getvalue()  # a pipeline check judges no claim
 
 
 def test_reproduce_command_queues_without_waiting_and_reports_bad_names(pair, enqueued):
@@ -331,7 +331,9 @@ def test_incident_page_shows_running_runs_and_verdict_history(client, queued_run
     text = page.content.decode()
     assert page.status_code == 200
     assert f'href="/runs/{running.pk}/"' in text and '<progress max="8" value="1">' in text
-    assert f'href="/runs/{done.pk}/"' in text and "Consistent" in text and "Pipeline check" in text
+    assert f'href="/runs/{done.pk}/"' in text and "pipeline check" in text
+    # Its figure is shown apart, labelled, and not among the metrics' data.
+    assert "Pipeline checks (not data)" in text and "Pipeline check: <a" not in text
 
 
 def test_seed_harnesses_creates_the_shipped_references_and_links_loaded_claims():
@@ -351,7 +353,8 @@ def test_seed_harnesses_creates_the_shipped_references_and_links_loaded_claims()
     assert Harness.objects.count() == 3
     em = Harness.objects.get(slug=EMERGENT_MISALIGNMENT["slug"])
     mapping = em.metric_links.get()
-    assert (mapping.claim, mapping.score_metric, mapping.published_value) == (claim, "misaligned_rate", 20.0)
+    assert (mapping.claim, mapping.score_metric, mapping.label) == (claim, "misaligned_rate", "")
+    assert em.equivalence_margin == 10.0 and "Equivalence margin: 10 percentage points" in em.description
     assert "not linked" in out.getvalue()  # the agentic-misalignment claim is not loaded here
     agentic = Harness.objects.get(slug="agentic-misalignment-blackmail")
     assert agentic.task == "inspect_evals/agentic_misalignment" and agentic.task_args["scenario"] == "blackmail"

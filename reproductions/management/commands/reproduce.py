@@ -80,9 +80,15 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR(f"{line}: {run.error}"))
             return
         self.stdout.write(self.style.SUCCESS(line))
-        for verdict in run.verdicts.select_related("measurement__metric"):
-            measurement = verdict.measurement
+        verdicts = {v.measurement_id: v for v in run.verdicts.all()}
+        for measurement in run.measurements.select_related("metric").order_by("id"):
+            verdict = verdicts.get(measurement.pk)
+            outcome = f"{verdict.get_outcome_display()}: {verdict.reason}" if verdict else "no verdict"
             self.stdout.write(
                 f"  {measurement.metric}: {measurement.value:.3g} [{measurement.lower}, {measurement.upper}] "
-                f"n={measurement.sample_size} → {verdict.get_outcome_display()}: {verdict.reason}"
+                f"n={measurement.sample_size} → {outcome}"
             )
+        if run.samples_ungraded:
+            self.stdout.write(f"  {run.samples_ungraded} sample(s) ungraded, left out of the figures")
+        for note in run.notes:
+            self.stdout.write(f"  Note: {note}")

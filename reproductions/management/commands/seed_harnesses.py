@@ -9,9 +9,9 @@ from reproductions.shipped import SHIPPED
 
 HARNESS_FIELDS = (
     "name", "description", "task", "task_args", "task_version", "grader_task_arg", "temperature", "do_sample",
-    "max_tokens", "epochs", "batch_size", "min_sample_size",
+    "max_tokens", "epochs", "batch_size", "min_sample_size", "equivalence_margin", "max_ungraded_share",
 )
-LINK_FIELDS = ("score_name", "score_metric", "sample_size_metric", "published_value", "tolerance", "label")
+LINK_FIELDS = ("score_name", "score_metric", "sample_size_metric", "label")
 
 
 class Command(BaseCommand):
