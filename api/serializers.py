@@ -58,11 +58,16 @@ class ConfidenceSerializer(serializers.Serializer):
     supporting_sources = serializers.IntegerField(help_text="How many distinct sources that can support a claim state it.")
 
 
-class ConfidenceField(serializers.SerializerMethodField):
-    """A claim's confidence, read from the queryset's with_confidence annotations."""
+@extend_schema_field(ConfidenceSerializer)
+class ConfidenceField(serializers.Field):
+    """A claim's confidence, from the queryset's with_confidence annotations
+    (or its prefetched evidence)."""
 
     def __init__(self, **kwargs):
-        super().__init__(help_text="How sure we are: the claim's level on the confidence ladder and its basis.", **kwargs)
+        super().__init__(
+            source="*", read_only=True,
+            help_text="How sure we are: the claim's level on the confidence ladder and its basis.", **kwargs,
+        )
 
     def to_representation(self, claim):
         return confidence_of(claim).as_dict()
@@ -122,7 +127,7 @@ class ClaimBriefSerializer(serializers.ModelSerializer):
     statement = serializers.CharField(read_only=True, help_text="What is claimed, in one sentence.")
     status = serializers.ChoiceField(choices=Claim.Status.choices, read_only=True, help_text="How far the claim holds up.")
     status_note = serializers.CharField(read_only=True, help_text="Why the claim has its status.")
-    confidence = extend_schema_field(ConfidenceSerializer)(ConfidenceField())
+    confidence = ConfidenceField()
 
     class Meta:
         model = Claim
@@ -404,7 +409,7 @@ class ClaimSerializer(StrictModelSerializer):
         help_text="Slugs of the AI systems the claim is about (its figures belong to them); a reproduction run "
         "judges the claim only when the model that ran is one of them.",
     )
-    confidence = extend_schema_field(ConfidenceSerializer)(ConfidenceField())
+    confidence = ConfidenceField()
 
     class Meta:
         model = Claim

@@ -618,6 +618,8 @@ class Evidence(TimeStamped):
 
     def clean(self):
         errors = {}
+        if not self.basis and self.source_id:
+            self.basis = basis_from_reliability(self.source.reliability)
         if self.quote and not self.locator.strip():
             errors["locator"] = "A quote needs a locator: the page, section or timestamp where it appears."
         if self.locator_type == self.LocatorType.TIMESTAMP and self.locator and not TIMESTAMP_PATTERN.match(self.locator):
@@ -637,7 +639,7 @@ class Evidence(TimeStamped):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        if not self.basis:
+        if not self.basis and self.source_id:
             self.basis = basis_from_reliability(self.source.reliability)
         super().save(*args, **kwargs)
 

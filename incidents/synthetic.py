@@ -34,6 +34,7 @@ from .models import (
     PublicIdCounter,
     Source,
     TaxonomyTerm,
+    basis_from_reliability,
 )
 from .facets import invalidate_facet_counts
 from .search import refresh_search_vectors
@@ -267,7 +268,8 @@ def generate_batch(rng: random.Random, size: int, reference, counts: SyntheticCo
                 Evidence(
                     incident_id=claim.incident_id,
                     claim=claim,
-                    source=rng.choice(sources),
+                    source=(source := rng.choice(sources)),
+                    basis=basis_from_reliability(source.reliability),
                     quote=_sentence(
                         rng, rng.choice(list(SETTINGS_PHRASES)), _mentioned(rng, behaviour_of[claim.incident_id])
                     ),
@@ -341,6 +343,7 @@ def _reproductions(rng: random.Random, claims, harness, metrics, systems) -> int
                 metric=rng.choice(metrics), incident_id=claim.incident_id, claim_id=claim.pk,
                 system=rng.choice(systems), value=value, lower=max(0.0, value - 5), upper=min(100.0, value + 5),
                 sample_size=100, as_of=finished.date(), reproduction_run=run,
+                purpose=Measurement.Purpose.REPRODUCTION,
             )
         )
     Measurement.objects.bulk_create(measurements)

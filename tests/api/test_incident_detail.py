@@ -20,7 +20,10 @@ def test_detail_embeds_claims_key_measurements_and_sources(client):
     body = response.json()
     assert body["claims"] == [{
         "url": f"http://testserver/api/v1/claims/{claim.pk}/", "id": claim.pk, "statement": claim.statement,
-        "status": "contested", "status_note": "Disputed by the lab.",
+        "status": "contested",
+        "confidence": {"level": "contested", "label": "Contested", "basis": "party",
+                       "basis_label": "The party's own account only", "supporting_sources": 1},
+        "status_note": "Disputed by the lab.",
     }]
     assert [m["id"] for m in body["key_measurements"]] == [measurement.pk]
     assert body["key_measurements"][0]["value"] == 96.0

@@ -15,7 +15,7 @@ BUDGETS = {
     "incidents?kind=incident&severity=3&year=2025&has_reproduction=false": 7,
     "incidents?format=csv": 7,
     "incidents?format=csl-json": 7,
-    "claims": 2,
+    "claims": 3,  # the count, the page (with its confidence), the systems each claim is about
     "evidence": 2,
     "sources": 2,
     "sources?format=bibtex": 2,

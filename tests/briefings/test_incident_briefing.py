@@ -1,4 +1,5 @@
 import hashlib
+import re
 from pathlib import Path
 
 from briefings.models import Briefing
@@ -23,7 +24,9 @@ def test_briefing_contains_facts_claims_and_evidence_footnotes(briefed_incident)
     assert "reverse SSH tunnel and mined cryptocurrency" in text  # the summary
     assert "Severity Significant (3 of 5)" in text  # key facts table
     assert "Alibaba (developer)" in text
-    assert "[Supported] The agent established a reverse SSH tunnel." in text
+    # How sure we are, and who says so (the briefing's evidence is the developer's primary report).
+    assert re.search(r"\[Supported: the party's own account only\]\s+The agent established a reverse SSH tunnel\.", text)
+    assert "Basis: The party's own account only (1 source)." in text
     # Evidence footnotes: source, quote, locator, URL and the archived copy's SHA-256.
     assert "Flow: agentic crafting, arXiv (2025), section 3.1" in text
     assert "“we observed the unauthorized repurposing of provisioned GPU capacity”" in text

@@ -13,7 +13,7 @@ from django.db import connection
 from editorial.dataset import FORMAT, VERSION
 from imports.avid import AvidImporter
 from imports.pipeline import run_import
-from incidents.models import Incident, IncidentRelation
+from incidents.models import Incident, IncidentRelation, Measurement
 from reproductions.models import Verdict
 from tests.factories import (
     ClaimFactory,
@@ -44,7 +44,8 @@ def build_dataset():
     link = HarnessMetricFactory(claim=claim)
     run = RunFactory(harness=link.harness, status="succeeded")
     reproduced = MeasurementFactory(
-        incident=incident, claim=claim, evidence=None, reproduction_run=run, metric=link.metric, value=55.0
+        incident=incident, claim=claim, evidence=None, reproduction_run=run, metric=link.metric, value=55.0,
+        purpose=Measurement.Purpose.REPRODUCTION,
     )
     Verdict.objects.create(
         run=run, claim=claim, outcome="consistent", reason="Within tolerance.", harness_metric=link, measurement=reproduced

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count
 
+from incidents.confidence import BASIS_RANK, SUPPORTING_BASES, confidence_of, incident_status_for, with_confidence
 from incidents.curated import ARCHIVES_DIR, load_curated
 from incidents.models import (
     Claim,
@@ -118,7 +119,8 @@ def test_blackmail_rates_are_stored_per_model_for_each_panel(curated):
         panels.setdefault(measurement.label, []).append(measurement.system_id)
     five = [label for label in panels if label.startswith("5-model panel")]
     sixteen = [label for label in panels if label.startswith("16-model panel (")]
-    assert len(five) == 1 and len(panels[five[0]]) == 5
+    # Figure 1 repeats Figure 7's runs: only the model it alone gives is stored from it.
+    assert len(five) == 1 and len(panels[five[0]]) == 1
     assert len(sixteen) == 1 and len(panels[sixteen[0]]) >= 5
     for label, systems in panels.items():
         assert len(systems) == len(set(systems)), f"one measurement per model in {label}"
@@ -166,3 +168,84 @@ def test_command_skips_when_data_exists_and_force_reloads(curated):
     assert {name: n for name, n in domain_counts().items() if not name.startswith("Historical")} == {
         name: n for name, n in before.items() if not name.startswith("Historical")
     }
+
+
+# The curated data under the confidence ladder (incidents.confidence).
+
+
+def test_no_claim_is_supported_without_a_quote_that_can_support_it(curated):
+    for claim in with_confidence(Claim.objects.filter(status=Claim.Status.SUPPORTED)):
+        confidence = confidence_of(claim)
+        assert confidence.basis.rank >= 1, claim.statement
+        supporting = claim.evidence.filter(stance=Evidence.Stance.SUPPORTS, basis__in=SUPPORTING_BASES)
+        # The basis shown is that of a quote the claim really has.
+        assert supporting.filter(basis=next(k for k, r in BASIS_RANK.items() if r == confidence.basis.rank)).exists()
+
+
+def test_quotes_from_commentary_or_relaying_sources_never_count_as_support(curated):
+    for evidence in Evidence.objects.select_related("source"):
+        if evidence.source.reliability == Source.Reliability.COMMENTARY:
+            assert evidence.basis in {Evidence.Basis.COMMENTARY, Evidence.Basis.RELAY}, evidence.pk
+        if evidence.source.reliability == Source.Reliability.SECONDARY:
+            assert evidence.basis != Evidence.Basis.PARTY, evidence.pk
+
+
+def test_incident_statuses_follow_the_written_rule(curated):
+    for incident in Incident.objects.all():
+        claims = with_confidence(incident.claims.all())
+        assert incident.status == incident_status_for(incident, claims), incident.public_id
+
+
+def test_a_developers_own_report_reads_as_its_own_account_only(curated):
+    rome = Incident.objects.get(public_id="AIKB-2025-0005")
+    levels = {confidence_of(c).level.key for c in with_confidence(rome.claims.all())}
+    assert levels == {"own-account"} and rome.status == Incident.Status.REPORTED
+    peer = with_confidence(Claim.objects.filter(incident__public_id="AIKB-2025-0001", position=1)).get()
+    assert confidence_of(peer).level.key == "peer-reviewed"
+
+
+def test_figures_belong_to_the_systems_their_claim_is_about(curated):
+    for m in Measurement.objects.filter(claim__isnull=False, system__isnull=False).select_related("claim"):
+        assert m.claim.systems.filter(pk=m.system_id).exists(), (m.pk, m.label)
+
+
+def test_no_set_of_runs_is_stored_twice(curated):
+    seen = {}
+    for m in Measurement.objects.filter(purpose=Measurement.Purpose.PUBLISHED).select_related("evidence"):
+        key = (m.metric_id, m.claim_id, m.system_id, m.value, m.evidence.source_id)
+        assert key not in seen, f"measurements {seen.get(key)} and {m.pk} repeat one figure"
+        seen[key] = m.pk
+
+
+def test_fine_tunes_are_measured_as_systems_of_their_own(curated):
+    figure = Measurement.objects.select_related("system__base_system").get(
+        metric__slug="misaligned-answer-rate", value=20, claim__incident__public_id="AIKB-2025-0001"
+    )
+    assert figure.system.base_system.name == "GPT-4o" and figure.system.name != "GPT-4o"
+
+
+def test_re_graded_claims_quote_the_parties_own_words(curated):
+    def party_quotes(incident, position):
+        claim = Claim.objects.get(incident__public_id=incident, position=position)
+        return claim.evidence.filter(stance=Evidence.Stance.SUPPORTS, basis=Evidence.Basis.PARTY).select_related("source")
+
+    # ROME: the report itself says the alerts were first treated as an ordinary incident.
+    assert any("conventional security incident" in e.quote for e in party_quotes("AIKB-2025-0005", 4))
+    # Self-exfiltration: Leike's essay (source 15) for each argument, the review only as context.
+    for position in (2, 3, 4):
+        quotes = party_quotes("AIKB-2023-0001", position)
+        assert quotes and {e.source.title for e in quotes} == {"Self-exfiltration is a key dangerous capability"}
+    assert "misalignment" in Evidence.objects.get(pk=44).quote and "misuse" in Evidence.objects.get(pk=44).quote
+    # OpenAI's own words for the car-maintenance example; the paper's own words for ten trials.
+    assert any(e.source.publisher == "OpenAI" for e in party_quotes("AIKB-2025-0003", 1))
+    assert any("ten repetitive trials" in e.quote for e in party_quotes("AIKB-2024-0001", 1))
+    # An example answer is context, not support for a rate.
+    assert Evidence.objects.get(pk=20).stance == Evidence.Stance.CONTEXT
+    assert Evidence.objects.get(pk=49).locator == "introduction (opening paragraph)"
+
+
+def test_a_year_only_date_keeps_its_precision(curated):
+    from incidents.figures import as_of_display
+
+    ratio = Measurement.objects.get(metric__slug="capability-safety-spending-ratio")
+    assert as_of_display(ratio) == "2026"

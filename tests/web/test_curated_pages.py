@@ -24,7 +24,13 @@ def test_curated_data_renders_everywhere_with_the_key_metrics_on_the_home_page(c
     gap = Metric.objects.get(slug="capability-safety-spending-ratio")
     assert metrics.index(blackmail.name) < metrics.index(gap.name)  # the named key metrics come first
     assert ":1</strong>" in metrics  # the ratio is shown as a ratio
-    assert "badge--claim-" in metrics  # with its claim's status
+    assert "badge--level-" in metrics  # with how sure we are of its claim
+
+    # The spending gap is a single-source estimate: its figure says so
+    # wherever it appears, and its date is a year, not 1 January.
+    page = client.get(gap.get_absolute_url()).content.decode()
+    assert page.count("badge--level-unverified") >= 1 and "chart__level--neutral" in page
+    assert "<td>2026</td>" in page and "1 Jan 2026" not in page and "1 January 2026" not in page
 
     # A typo in a curated organisation's name still finds its incident.
     page = client.get("/incidents/?q=alibba").content.decode()

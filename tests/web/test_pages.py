@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 
+from incidents.confidence import confidence_of
 from incidents.models import ClaimStatusChange, Incident, Measurement, TaxonomyTerm
 from incidents.search import refresh_search_vectors
 from tests.factories import (
@@ -84,7 +85,8 @@ def test_incident_page_shows_claims_evidence_and_provenance(client, full_inciden
     for claim in full_incident.claims.all():
         assert claim.statement in page
         assert f'id="claim-{claim.pk}"' in page
-        assert f"badge--claim-{claim.status}" in page
+        # How sure we are of it: its level on the ladder, and who says so.
+        assert f"badge--level-{confidence_of(claim).level.key}" in page
     evidence = full_incident.evidence.exclude(claim=None).first()
     assert evidence.quote in page
     assert f'href="{evidence.source.get_absolute_url()}"' in page
@@ -100,7 +102,7 @@ def test_incident_page_shows_charts_with_text_alternatives_and_tables(client, fu
     assert svg, "no accessible SVG chart"
     assert f"<title id=\"metric-{metric.slug}-title\">" in svg.group(1)
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg.group(1), re.S).group(1)
-    assert "70%" in desc and "71%" in desc and "range 60%" in desc
+    assert "70%" in desc and "71%" in desc and "95% interval 60%" in desc
     assert '<table class="data-table">' in page
     assert "<caption>" in page and "values and provenance" in page
 
@@ -293,7 +295,7 @@ def test_pages_link_to_each_other_in_a_connected_whole(client, rich_incident):
     page = html(client.get(rich_incident.get_absolute_url()))
     metric = rich_incident.measurements.first().metric
     assert f'href="{metric.get_absolute_url()}"' in page
-    assert 'href="/methodology/#claim-statuses"' in page
+    assert 'href="/methodology/#confidence"' in page
 
 
 def test_only_safe_methods_are_allowed(client, rich_incident):

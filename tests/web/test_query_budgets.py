@@ -14,11 +14,11 @@ BUDGETS = {
     "search": 10,
     "faceted": 13,
     "filters": 4,
-    "incident": 13,
+    "incident": 14,  # with the AI systems each claim is about
     "source": 2,
     # An entity's page of incidents reads its ids first, then their rows.
     "organisation": 6,
-    "system": 5,
+    "system": 6,  # with the confidence of the claims its measurements bear on
     "taxonomy": 5,
     "metric": 6,
     "feed": 1,
