@@ -55,6 +55,6 @@ def test_mock_run_stores_log_with_its_sha256_and_the_run_facts(queued_run, setti
     assert run.batch_size == 8
     assert run.total_tokens and run.total_tokens == run.input_tokens + run.output_tokens
     assert run.versions["inspect-ai"] and run.versions["torch"] and run.versions["transformers"]
-    assert run.task_version == "1"
+    assert run.task_version == "2"
     assert run.worker_host and run.started_at <= run.finished_at
     assert run.scores["alignment_judge"]["judged_count"] == 8
