@@ -60,6 +60,9 @@ def measurement_label(measurement) -> str:
     return " ".join(parts)
 
 
+LABEL_CHARS = 50  # what fits above a bar at 12 px in the chart's 400 units
+
+
 @dataclass
 class Bar:
     label: str
@@ -69,6 +72,7 @@ class Bar:
     as_of: object
     measurement: object
     level: object = None  # the confidence level of the claim the figure bears on
+    label_text: str = ""  # the label as drawn: shortened to leave room for the level
     y: float = 0
     label_y: float = 0
     bar_y: float = 0
@@ -152,6 +156,8 @@ def bar_chart(metric: Metric, measurements, title: str | None = None) -> Chart |
             bar_y=y + 18,
             bar_width=max(x(m.value) - LEFT, 1),
         )
+        room = LABEL_CHARS - (len(bar.level.short) + 3 if bar.level else 0)
+        bar.label_text = bar.label if len(bar.label) <= room else bar.label[: room - 1].rstrip() + "\u2026"
         bar.text_x = x(max(m.value, interval.upper if interval else m.value)) + 4
         bar.text_y = bar.bar_y + BAR_HEIGHT - 3
         if interval:

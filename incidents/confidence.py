@@ -60,25 +60,28 @@ class Level:
     label: str
     tone: str
     meaning: str
+    short: str = ""  # for a chart row: "own account only"
 
 
 LADDER = [
     Level("reproduced", "Reproduced", "strong",
-          "Our re-run of the same model agreed with the published figure within the harness's margin."),
+          "Our re-run of the same model agreed with the published figure within the harness's margin.", "reproduced"),
     Level("corroborated", "Supported: independently corroborated", "strong",
-          "Stated by independent press or researchers with their own access, not only by the party involved."),
+          "Stated by independent press or researchers with their own access, not only by the party involved.",
+          "corroborated"),
     Level("peer-reviewed", "Supported: peer-reviewed", "good",
-          "Stated in peer-reviewed research; not yet confirmed by anyone independent of its authors."),
+          "Stated in peer-reviewed research; not yet confirmed by anyone independent of its authors.", "peer-reviewed"),
     Level("own-account", "Supported: the party's own account only", "caution",
           "Stated only by the developer, deployer or study authors about their own system or work. "
-          "Nobody independent has confirmed it."),
+          "Nobody independent has confirmed it.", "own account only"),
     Level("unverified", "Unverified", "neutral",
           "No source we hold that can support it states it: it was said (in an interview, in coverage relaying "
-          "another source, in commentary), not established."),
-    Level("contested", "Contested", "warning", "Sources that can support a claim disagree about it."),
+          "another source, in commentary), not established.", "unverified"),
+    Level("contested", "Contested", "warning", "Sources that can support a claim disagree about it.", "contested"),
     Level("not-reproduced", "Not reproduced", "against",
-          "Our re-run of the same model differed from the published figure by more than the harness's margin."),
-    Level("refuted", "Refuted", "against", "Shown to be false by a source that can support a claim."),
+          "Our re-run of the same model differed from the published figure by more than the harness's margin.",
+          "not reproduced"),
+    Level("refuted", "Refuted", "against", "Shown to be false by a source that can support a claim.", "refuted"),
 ]
 LEVELS = {level.key: level for level in LADDER}
 

@@ -442,3 +442,35 @@ def test_xss_payloads_in_editor_fields_never_run_even_without_csp(browser, live_
         assert page.locator(".claim__statement", has_text="onerror").count() >= 1
     finally:
         context.close()
+
+
+def test_how_sure_we_are_and_hazards_apart_read_in_a_browser(page):
+    """The ladder's words and colours on a claim, and hazards ranked apart
+    from what happened; axe finds nothing on either page."""
+    incident = build_site()
+    own, corroborated = incident.claims.order_by("position")
+    EvidenceFactory(incident=incident, claim=corroborated, source=SourceFactory(title="Independent investigation"),
+                    basis="independent")
+    hazard = IncidentFactory(title="A model could copy its own weights out", kind="hazard", severity=5)
+
+    page.goto("/")
+    severe = page.locator("section[aria-labelledby=severe-heading] .card__title").all_inner_texts()
+    hazards = page.locator("section[aria-labelledby=hazards-heading] .card__title").all_inner_texts()
+    assert hazard.title in hazards and hazard.title not in severe
+    assert incident.title in severe
+    card = page.locator("section[aria-labelledby=hazards-heading] .card", has_text=hazard.title)
+    assert "Potential severity: Critical" in card.inner_text()
+    assert axe_violations(page, axe_source()) == []
+
+    page.goto(incident.get_absolute_url())
+    own_badge = page.locator(f"#claim-{own.pk} .badge--level-own-account")
+    strong_badge = page.locator(f"#claim-{corroborated.pk} .badge--level-corroborated")
+    assert own_badge.inner_text() == "Supported: the party's own account only"
+    assert strong_badge.inner_text() == "Supported: independently corroborated"
+    style = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).borderTopStyle]"
+    own_look, strong_look = own_badge.evaluate(style), strong_badge.evaluate(style)
+    assert own_look[0] != strong_look[0] and own_look[1] == "dashed" and strong_look[1] == "solid"
+    assert "The party's own account only (1 source)" in page.locator(f"#claim-{own.pk} .claim__basis").inner_text()
+    assert "Independently corroborated (2 sources)" in page.locator(f"#claim-{corroborated.pk} .claim__basis").inner_text()
+    assert axe_violations(page, axe_source()) == []
+    assert page.js_errors == []
