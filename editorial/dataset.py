@@ -59,6 +59,7 @@ def _sections() -> list[tuple[str, Callable]]:
         ("reproductions.harness", everything),
         ("reproductions.harnessmetric", where(claim_published)),
         ("reproductions.reproductionrun", everything),
+        ("reproductions.runsample", everything),
         ("incidents.measurement", where(published)),
         ("reproductions.verdict", where(claim_published)),
         ("incidents.claimstatuschange", where(claim_published)),
