@@ -39,7 +39,7 @@ def test_mock_run_is_labelled_pipeline_check_and_never_moves_the_claim(queued_ru
     assert run.purpose == ReproductionRun.Purpose.PIPELINE_CHECK
     assert Measurement.objects.get(reproduction_run=run).label.startswith(f"Pipeline check (run {run.pk}")
     # A pipeline check judges nothing: no verdict, no status change, no "has a reproduction".
-    assert not Verdict.objects.filter(run=run).exists()
+    assert not Verdict.objects.filter(run=run).exists() and run.notes == []
     assert claim.status == Claim.Status.SUPPORTED
     assert not claim.status_changes.exists()
     claim.incident.refresh_from_db()
