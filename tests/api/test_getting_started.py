@@ -81,7 +81,7 @@ def test_the_examples_give_what_the_page_promises(examples, tmp_path):
 
     python = run("python", found["python-sync"][2], tmp_path)
     assert "5 incidents" in python  # every public incident, via the cursor
-    assert "[supported] It opened a tunnel." in python
+    assert "[Supported: the party's own account only] It opened a tunnel. (basis: The party's own account only)" in python
     assert "contested Disputed figure." in python
 
     assert f"/claims/{claim.pk}/" in found["curl-write"][2]
