@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from incidents.citations import incident_citation_text, source_citation_text
-from incidents.confidence import LADDER, confidence_of
+from incidents.confidence import BASES, LADDER, confidence_of
 from incidents.figures import interval_of
 from incidents.models import (
     AISystem,
@@ -50,7 +50,7 @@ class ConfidenceSerializer(serializers.Serializer):
     )
     label = serializers.CharField(help_text="The level in words, as the website shows it.")
     basis = serializers.ChoiceField(
-        choices=[("none", "none"), ("party", "party"), ("peer-reviewed", "peer-reviewed"), ("independent", "independent")],
+        choices=[(basis.key, basis.label) for basis in BASES.values()],
         help_text="Who says so: the strongest of its supporting quotes (the party's own account, peer-reviewed "
         "research, independent press or researchers); none when no quote that can support it states it.",
     )

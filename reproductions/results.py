@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.figures import Z_95, wilson_interval
+from incidents.figures import Z_95
 from incidents.models import Claim, Measurement, Metric
 from incidents.services import change_claim_status
 
@@ -39,10 +39,7 @@ def to_metric_units(score: ExtractedScore, mapping: HarnessMetric) -> Figure:
         if not score.sample_size:
             raise RunFailed(f"The log does not say how many samples the score {mapping} is over.")
         scale = rate_scale(mapping.metric)
-        lower, upper = wilson_interval(round(score.value * score.sample_size), score.sample_size)
-        value = score.value * scale
-        # The interval is of the rounded count; keep the logged value inside it.
-        return Figure(value, min(lower * scale, value), max(upper * scale, value), score.sample_size)
+        return rate_figure(score.value * scale, score.sample_size, scale)
     if score.stderr:
         spread = Z_95 * score.stderr
         return Figure(score.value, score.value - spread, score.value + spread, score.sample_size)

@@ -23,7 +23,7 @@ verdict by hand from what it shows. /methodology/ explains the rule.
 import math
 from dataclasses import dataclass
 
-from incidents.figures import Z_95, rate_interval, wilson_interval  # noqa: F401 - the rule's interval, shared with the pages
+from incidents.figures import rate_interval
 
 NEWCOMBE = "Newcombe hybrid score interval (95%) for a difference of two rates"
 MOVER = "MOVER interval (95%) from each figure's own interval"

@@ -8,7 +8,7 @@ import pytest
 from incidents.models import Claim, Measurement
 from reproductions.models import ReproductionRun, Verdict
 from reproductions.runner import execute_run
-from reproductions.verdicts import wilson_interval
+from incidents.figures import wilson_interval
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,11 @@ import pytest
 
 from incidents.models import Claim, Metric
 from reproductions.errors import RunFailed
-from reproductions.models import HarnessMetric, Verdict
+from reproductions.models import HarnessMetric
 from reproductions.results import claim_status_from, to_metric_units
 from reproductions.scores import ExtractedScore
-from reproductions.verdicts import Figure, difference_interval, judge, rate_figure, wilson_interval
+from incidents.figures import wilson_interval
+from reproductions.verdicts import Figure, difference_interval, judge, rate_figure
 
 
 @pytest.mark.parametrize(
