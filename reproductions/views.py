@@ -2,15 +2,23 @@
 while it runs, its measurements and verdicts with the numbers the rule
 used, every sample it was computed from, and its Inspect log."""
 
+import re
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from incidents.models import Measurement
 
+from . import viewer
 from .models import ReproductionRun, Verdict
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 SAMPLES_PAGE_SIZE = 20
 
@@ -42,6 +50,7 @@ def run_detail(request, pk: int):
             "verdicts": verdicts,
             "unjudged": [m for m in run.measurements.all() if m.pk not in judged],
             "sample_count": run.samples.count(),
+            "has_viewer": viewer.dist_dir() is not None,
         },
     )
 
@@ -59,7 +68,9 @@ def run_samples(request, pk: int):
 
 @require_safe
 def run_log(request, pk: int):
-    """The run's Inspect log file, as stored (its SHA-256 is on the run)."""
+    """The run's Inspect log file, as stored (its SHA-256 is on the run).
+    Answers one byte range (206) as Inspect's viewer asks for them: it
+    reads the .eval zip's directory and entries, not the whole file."""
     run = get_object_or_404(ReproductionRun, pk=pk)
     if not run.log_file:
         raise Http404("This run has no Inspect log.")
@@ -68,4 +79,53 @@ def run_log(request, pk: int):
     except FileNotFoundError:
         raise Http404("The run's log file is missing from the media storage.") from None
     name = f"run-{run.pk}.eval"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
+    size = run.log_file.size
+    wanted = RANGE.match(request.headers.get("Range", "").replace(" ", ""))
+    if wanted and any(wanted.groups()):
+        first, last = wanted.groups()
+        if first:
+            start, end = int(first), min(int(last) if last else size - 1, size - 1)
+        else:  # the last N bytes
+            start, end = max(size - int(last), 0), size - 1
+        if start > end or start >= size:
+            handle.close()
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        handle.seek(start)
+        data = handle.read(end - start + 1)
+        handle.close()
+        response = HttpResponse(data, status=206, content_type="application/zip")
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    else:
+        response = FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+@require_safe
+def run_viewer(request, pk: int):
+    """The run's log in Inspect's own viewer (reproductions.viewer)."""
+    run = get_object_or_404(ReproductionRun, pk=pk)
+    if not run.log_file or viewer.dist_dir() is None:
+        raise Http404("This run has no Inspect log, or Inspect's viewer is not installed on this server.")
+    log_url = request.build_absolute_uri(reverse("reproduction-run-log", args=[run.pk]))
+    if request.GET.get("log_file") != log_url:
+        return HttpResponseRedirect(f"{request.path}?{urlencode({'log_file': log_url})}")
+    assets = reverse("reproduction-viewer-asset", args=["index.js"]).removesuffix("index.js")
+    response = HttpResponse(viewer.page(assets))
+    response["Content-Security-Policy"] = viewer.policy()
+    return response
+
+
+@require_safe
+def viewer_asset(request, path: str):
+    """The viewer's scripts, styles and fonts, from Inspect's package."""
+    folder = viewer.dist_dir()
+    if folder is None:
+        raise Http404("Inspect's viewer is not installed on this server.")
+    response = serve(request, path, document_root=folder / "assets")
+    # Its workers take their policy from this response.
+    response["Content-Security-Policy"] = viewer.policy()
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
