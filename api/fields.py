@@ -4,11 +4,12 @@ same rules as the admin) before anything is written."""
 
 from collections.abc import Mapping
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.serializers import as_serializer_error
 
 from incidents.citations import absolute_url
@@ -68,6 +69,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
 
     def _save(self, instance, validated_data):
         many = self._assign(instance, validated_data)
+        self.authorise(instance)
         self.full_clean(instance)
         with transaction.atomic():
             self.before_save(instance)
@@ -76,6 +78,19 @@ class StrictModelSerializer(serializers.ModelSerializer):
                 getattr(instance, name).set(value)
             self.after_save(instance)
         return instance
+
+    def authorise(self, instance):
+        """Refuse (403, with the reason) a write the requester may not make
+        with the values assigned; editorial.publishing has the rule."""
+
+    def check_write(self, **touched):
+        from editorial.publishing import check_write
+
+        request = self.context.get("request")
+        try:
+            check_write(request.user if request else None, **touched)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from None
 
     def before_save(self, instance):
         pass

@@ -10,6 +10,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from editorial.publishing import stored_incident
 from incidents.citations import incident_citation_text, source_citation_text
 from incidents.confidence import BASES, LADDER, confidence_of
 from incidents.figures import interval_of
@@ -228,10 +229,16 @@ class IncidentSerializer(StrictModelSerializer):
             "occurred_precision": {"help_text": "Precision of `occurred_on`: day, month or year."},
             "reported_on": {"help_text": "When it was first reported, at the precision of `reported_precision`."},
             "reported_precision": {"help_text": "Precision of `reported_on`: day, month or year."},
-            "is_published": {"help_text": "Whether the public can see it (drafts are visible to editors only)."},
+            "is_published": {"help_text": "Whether the public can see it (drafts are visible to editors only). Only an editor (the incidents.publish_incident permission) may publish or withdraw an entry, or change a public one."},
             "created": {"help_text": CREATED},
             "updated": {"help_text": UPDATED},
         }
+
+    def authorise(self, incident):
+        """A writer without the publish permission saves drafts and leaves public entries alone."""
+        stored = Incident.objects.filter(pk=incident.pk).only("pk", "public_id", "is_published").first() if incident.pk else None
+        publishes = incident.is_published if stored is None else incident.is_published != stored.is_published
+        self.check_write(incidents=[stored], publishes=publishes)
 
 
 @extend_schema_serializer(component_name="Incident")
@@ -392,7 +399,15 @@ class IncidentRef(serializers.SlugRelatedField):
         super().__init__(slug_field="public_id", queryset=Incident.objects.all(), **kwargs)
 
 
-class ClaimSerializer(StrictModelSerializer):
+class IncidentPartSerializer(StrictModelSerializer):
+    """Claims, evidence and measurements: a write touches the incident they
+    belonged to and the one they will belong to (editorial.publishing)."""
+
+    def authorise(self, instance):
+        self.check_write(incidents=[stored_incident(instance), instance.incident])
+
+
+class ClaimSerializer(IncidentPartSerializer):
     url = _api_url("api:claim-detail")
     incident = IncidentRef()
     incident_url = serializers.HyperlinkedRelatedField(
@@ -434,8 +449,20 @@ class ClaimSerializer(StrictModelSerializer):
         new_status = validated_data.pop("status", None)
         old_status = instance.status if instance.pk else Claim.Status.UNVERIFIED
         many = self._assign(instance, validated_data)
+        self.authorise(instance)
         instance.status = new_status or old_status
         self.full_clean(instance)
+        if new_status and new_status != old_status:
+            if instance.pk and "status_note" not in self.initial_data:
+                raise serializers.ValidationError(
+                    {"status_note": ["Say why the status changes: send status_note with the new status."]},
+                    code="required",
+                )
+            if not instance.status_note.strip():
+                raise serializers.ValidationError(
+                    {"status_note": ["Say why the status changes: the reason is recorded and shown to readers."]},
+                    code="blank",
+                )
         instance.status = old_status
         with transaction.atomic():
             instance.save()
@@ -447,7 +474,7 @@ class ClaimSerializer(StrictModelSerializer):
         return instance
 
 
-class EvidenceSerializer(StrictModelSerializer):
+class EvidenceSerializer(IncidentPartSerializer):
     url = _api_url("api:evidence-detail")
     incident = IncidentRef()
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), help_text="Id of the source quoted.")
@@ -478,7 +505,7 @@ class EvidenceSerializer(StrictModelSerializer):
         }
 
 
-class MeasurementSerializer(StrictModelSerializer):
+class MeasurementSerializer(IncidentPartSerializer):
     url = _api_url("api:measurement-detail")
     metric = _slug_ref(Metric, "Slug of the metric measured.")
     incident = IncidentRef()

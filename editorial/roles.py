@@ -3,9 +3,11 @@
 Anonymous readers need no group (reading is open); the "reader" group
 exists so an account can be given exactly the public view. Journalists
 read through an API token at a higher rate (api/throttling.py looks for the
-"journalist" group). Contributors add material and submissions' sources;
-editors also change and delete, moderate submissions and revert revisions;
-administrators hold every permission.
+"journalist" group). Contributors add material and submissions' sources, as
+drafts: only editors publish, or change what the public reads
+(incidents.publish_incident, editorial/publishing.py); editors also change
+and delete, moderate submissions and revert revisions; administrators hold
+every permission.
 """
 
 READER, JOURNALIST, CONTRIBUTOR, EDITOR, ADMINISTRATOR = "reader", "journalist", "contributor", "editor", "administrator"
@@ -23,6 +25,7 @@ CONTRIBUTOR_ADDS = ["incident", "claim", "evidence", "source", "organisation", "
                     "incidentorganisation", "incidentsystem"]
 CONTRIBUTOR_CHANGES = ["claim", "evidence", "source", "organisation", "aisystem"]
 EDITOR_EXTRA = [
+    ("incidents", "incident", ("publish",)),
     ("editorial", "submission", ("view", "change", "delete")),
     ("imports", "importrecord", ("view",)),
     ("imports", "importrun", ("view",)),

@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
+
+from editorial.publishing import check_write, may_publish, stored_incident
 
 from .models import (
     AISystem,
@@ -20,27 +24,46 @@ from .confidence import confidence_of, incident_status_for, with_confidence
 from .services import change_claim_status
 
 
-class OrganisationInline(admin.TabularInline):
+class EntryPartInline:
+    """An incident's parts (links, claims, evidence, figures) change with the
+    entry: only an editor touches those of a public one (editorial.publishing)."""
+
+    def _public_and_not_yours(self, request, obj) -> bool:
+        return obj is not None and obj.is_published and not may_publish(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not self._public_and_not_yours(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._public_and_not_yours(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._public_and_not_yours(request, obj)
+
+
+class OrganisationInline(EntryPartInline, admin.TabularInline):
     model = IncidentOrganisation
     extra = 0
     autocomplete_fields = ["organisation"]
 
 
-class SystemInline(admin.TabularInline):
+class SystemInline(EntryPartInline, admin.TabularInline):
     model = IncidentSystem
     extra = 0
     autocomplete_fields = ["system"]
 
 
-class ClaimInline(admin.StackedInline):
+class ClaimInline(EntryPartInline, admin.StackedInline):
     model = Claim
     extra = 0
+    # A status changes on the claim's own page, recorded with its reason.
     fields = ["position", "statement", "systems", "status", "status_note"]
+    readonly_fields = ["status"]
     autocomplete_fields = ["systems"]
     show_change_link = True
 
 
-class EvidenceInline(admin.StackedInline):
+class EvidenceInline(EntryPartInline, admin.StackedInline):
     model = Evidence
     extra = 0
     fields = ["claim", "source", ("stance", "basis"), "quote", ("locator_type", "locator")]
@@ -53,7 +76,7 @@ class EvidenceInline(admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MeasurementInline(admin.TabularInline):
+class MeasurementInline(EntryPartInline, admin.TabularInline):
     model = Measurement
     extra = 0
     fields = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "as_of_precision",
@@ -66,7 +89,7 @@ class MeasurementInline(admin.TabularInline):
         return super().get_queryset(request).filter(purpose=Measurement.Purpose.PUBLISHED)
 
 
-class RelationInline(admin.TabularInline):
+class RelationInline(EntryPartInline, admin.TabularInline):
     model = IncidentRelation
     fk_name = "from_incident"
     extra = 0
@@ -108,6 +131,19 @@ class IncidentAdmin(SimpleHistoryAdmin):
     ]
     inlines = [OrganisationInline, SystemInline, ClaimInline, EvidenceInline, MeasurementInline, RelationInline]
 
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Publishing and withdrawing are an editor's act; a contributor's entries are drafts.
+        return fields if may_publish(request.user) else [*fields, "is_published"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and not (obj is not None and obj.is_published and not may_publish(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and not (obj is not None and obj.is_published and not may_publish(request.user))
 
     @admin.display(description="status by the rule")
     def status_by_rule(self, obj):
@@ -173,8 +209,46 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class EntryPartAdmin(SimpleHistoryAdmin):
+    """Claims, evidence and measurements on their own pages: a part of a
+    public entry is the editors' to change (editorial.publishing), and the
+    form says so when a writer picks a public entry."""
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and not (obj is not None and obj.incident.is_published and not may_publish(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and not (obj is not None and obj.incident.is_published and not may_publish(request.user))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class WriterForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                incident = cleaned.get("incident") or getattr(self.instance, "incident", None)
+                try:
+                    check_write(request.user, incidents=[stored_incident(self.instance), incident])
+                except PermissionDenied as denied:
+                    raise forms.ValidationError(str(denied)) from None
+                return cleaned
+
+        return WriterForm
+
+
+class ClaimAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "status" in self.changed_data and "status_note" not in self.changed_data:
+            self.add_error("status_note", "Say why the status changes: the reason is recorded and shown to readers.")
+        return cleaned
+
+
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(EntryPartAdmin):
+    form = ClaimAdminForm
     list_display = ["statement", "incident", "status", "confidence", "updated"]
     list_filter = ["status", "incident__kind"]
     search_fields = ["statement", "incident__public_id", "incident__title"]
@@ -196,11 +270,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
             obj.status = form.initial["status"]
         super().save_model(request, obj, form, change)
         if change and "status" in form.changed_data:
-            change_claim_status(obj, new_status, reason=obj.status_note or f"Edited by {request.user}")
+            change_claim_status(obj, new_status, reason=obj.status_note)
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(EntryPartAdmin):
     list_display = ["source", "incident", "claim", "locator_type", "locator", "stance", "basis"]
     list_filter = ["locator_type", "stance", "basis", "source__kind"]
     search_fields = ["quote", "source__title", "incident__public_id"]
@@ -217,7 +291,7 @@ class MetricAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(EntryPartAdmin):
     list_display = ["metric", "system", "label", "value", "lower", "upper", "sample_size", "as_of", "incident", "purpose"]
     list_filter = ["purpose", "metric", "system", "as_of"]
     search_fields = ["metric__name", "system__name", "label", "incident__public_id"]

@@ -240,6 +240,9 @@ class Incident(TimeStamped):
 
     class Meta:
         ordering = ["-reported_on", "-id"]
+        # editorial.publishing: publishing, and changing what the public
+        # reads, is an editor's act.
+        permissions = [("publish_incident", "Can publish entries and change what the public reads")]
         constraints = [
             models.CheckConstraint(condition=precision_constraint("occurred_on", "occurred_precision"), name="incident_occurred_precision"),
             models.CheckConstraint(condition=precision_constraint("reported_on", "reported_precision"), name="incident_reported_precision"),

@@ -22,6 +22,8 @@ def change_claim_status(claim: Claim, new_status: str, reason: str = "", verdict
     locked = Claim.objects.select_for_update().get(pk=claim.pk)
     if locked.status == new_status:
         return None
+    if not (reason or "").strip():
+        raise ValidationError({"status_note": "Say why the status changes: the reason is recorded and shown to readers."})
     change = ClaimStatusChange.objects.create(
         claim=locked, from_status=locked.status, to_status=new_status, reason=reason, verdict=verdict
     )

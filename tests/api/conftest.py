@@ -41,8 +41,8 @@ def make_user(django_user_model):
 
 @pytest.fixture
 def editor_token(make_user):
-    """Plain text of a token whose user may add and change the writable models."""
-    perms = [f"{action}_{model}" for model in WRITE_MODELS for action in ("add", "change")]
+    """Plain text of a token whose user may add and change the writable models, and publish (an editor)."""
+    perms = [f"{action}_{model}" for model in WRITE_MODELS for action in ("add", "change")] + ["publish_incident"]
     _, plain = issue_token(make_user("editor", perms=perms), "tests")
     return plain
 

@@ -50,7 +50,7 @@ def test_a_claim_status_change_changes_the_incident_etag(client, editor):
     claim = ClaimFactory(incident=incident)
     url = f"/api/v1/incidents/{incident.public_id}/"
     etag = client.get(url)["ETag"]
-    assert editor.patch(f"/api/v1/claims/{claim.pk}/", {"status": "contested"}, format="json").status_code == 200
+    assert editor.patch(f"/api/v1/claims/{claim.pk}/", {"status": "contested", "status_note": "Disputed."}, format="json").status_code == 200
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 

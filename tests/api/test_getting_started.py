@@ -34,7 +34,7 @@ def examples(live_server, make_user):
     with urllib.request.urlopen(f"{live_server.url}/api/docs/getting-started/", timeout=30) as response:
         page = response.read().decode()
     found = {name: (language, "data-needs-token" in attrs, html.unescape(code)) for language, name, attrs, code in EXAMPLE.findall(page)}
-    perms = ["change_claim", "change_incident"]
+    perms = ["change_claim", "change_incident", "publish_incident"]  # an editor's: the incident is public
     _, token = issue_token(make_user("desk", perms=perms), "getting started")
     return {"examples": found, "incident": incident, "claim": claim, "token": token, "base": live_server.url}
 

@@ -85,9 +85,12 @@ def test_anonymous_writes_are_401(client):
     (("change_incident",), "post", "incidents", 403),
     (("add_incident",), "post", "incidents", 201),
     (("add_incident",), "patch", "incident", 403),
-    (("change_incident",), "patch", "incident", 200),
+    # The claim's incident is public: changing it is also an editor's act (editorial.publishing).
+    (("change_incident",), "patch", "incident", 403),
+    (("change_incident", "publish_incident"), "patch", "incident", 200),
     (("add_claim",), "patch", "claim", 403),
-    (("change_claim",), "patch", "claim", 200),
+    (("change_claim",), "patch", "claim", 403),
+    (("change_claim", "publish_incident"), "patch", "claim", 200),
 ])
 def test_each_write_needs_its_model_permission(make_user, perms, method, path_kind, expected):
     claim = ClaimFactory()

@@ -16,6 +16,7 @@ ALL = ["anonymous", *ROLES]
 STAFF = {"contributor", "editor", "administrator"}
 MODERATORS = {"editor", "administrator"}
 API_WRITERS = {"contributor", "editor", "administrator"}
+PUBLISHERS = {"editor", "administrator"}
 
 
 def test_every_role_is_a_group_with_its_permissions(roles):
@@ -23,6 +24,9 @@ def test_every_role_is_a_group_with_its_permissions(roles):
     editor = Group.objects.get(name="editor")
     assert editor.permissions.filter(codename="change_submission").exists()
     assert not Group.objects.get(name="contributor").permissions.filter(codename="change_submission").exists()
+    # Publishing, and changing what the public reads, is an editor's act.
+    assert editor.permissions.filter(codename="publish_incident").exists()
+    assert not Group.objects.get(name="contributor").permissions.filter(codename="publish_incident").exists()
     assert not Group.objects.get(name="journalist").permissions.exclude(codename__startswith="view_").exists()
 
 
@@ -75,7 +79,11 @@ def test_api_writes_need_a_role_that_may_add(role, user_with_role):
         _, plain = issue_token(user_with_role(role), "tests")
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert api.get(f"/api/v1/incidents/{incident.public_id}/").status_code == 200
+    # A public entry's claims are the editors' to add (editorial.publishing); a draft's, any writer's.
     response = api.post("/api/v1/claims/", {"incident": incident.public_id, "statement": "It did."}, format="json")
+    assert response.status_code == (201 if role in PUBLISHERS else 401 if role == "anonymous" else 403)
+    draft = IncidentFactory(is_published=False)
+    response = api.post("/api/v1/claims/", {"incident": draft.public_id, "statement": "It did."}, format="json")
     assert response.status_code == (201 if role in API_WRITERS else 401 if role == "anonymous" else 403)
 
 

@@ -1,0 +1,61 @@
+"""Publishing, and changing what the public reads, is an editor's act.
+
+One permission decides it, `incidents.publish_incident` (editors and
+administrators hold it). Without it, a writer (a contributor, in the admin
+or through the API):
+
+- may create entries only as drafts, and may not publish one or withdraw
+  it (`is_published` is the editor's to set);
+- may not change a public entry, nor add, change or remove its claims,
+  evidence, measurements or links: what the public reads changes only by
+  an editor, or by a reproduction verdict (reproductions.results). A
+  contributor proposes such a change through a submission (/submit/),
+  which an editor accepts;
+- works freely on drafts, which nobody else can read.
+
+A claim's status changes only with a reason, whoever changes it
+(incidents.services.change_claim_status refuses a blank one).
+
+`check_write` is the one place the rule is applied; the admin and the
+API's serializers call it with the entries a write touches, before and
+after, and show its message.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+PUBLISH = "incidents.publish_incident"
+
+PUBLIC_ENTRY = (
+    "{entry} is public: only an editor can change what the public reads. Propose the change through "
+    "/submit/ or ask an editor."
+)
+NOT_YOURS_TO_PUBLISH = "Only an editor can publish an entry or withdraw it; save it as a draft (is_published false)."
+
+
+def may_publish(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(PUBLISH))
+
+
+def check_write(user, *, incidents=(), publishes: bool = False) -> None:
+    """Raise PermissionDenied, with the reason in words, when `user` may not
+    make a write that touches `incidents` (each as stored before the write,
+    and as it will be: None for a new one) or that sets or changes
+    `is_published` (`publishes`)."""
+    if may_publish(user):
+        return
+    if publishes:
+        raise PermissionDenied(NOT_YOURS_TO_PUBLISH)
+    for incident in incidents:
+        if incident is not None and incident.is_published:
+            raise PermissionDenied(PUBLIC_ENTRY.format(entry=f"{incident.public_id or 'This entry'}"))
+
+
+def stored_incident(instance):
+    """The incident a stored claim, evidence or measurement belongs to
+    before a write (None for a new one)."""
+    from incidents.models import Incident
+
+    if instance is None or instance.pk is None:
+        return None
+    incident_id = type(instance).objects.filter(pk=instance.pk).values_list("incident_id", flat=True).first()
+    return Incident.objects.filter(pk=incident_id).only("pk", "public_id", "is_published").first()
