@@ -2,10 +2,9 @@
 status changes (what moved, from what to what, and why)."""
 
 from django.contrib.syndication.views import Feed
-from django.utils.feedgenerator import Atom1Feed
 
 from incidents.citations import absolute_url
-from incidents.feeds import FEED_SIZE, IncidentsFeed
+from incidents.feeds import FEED_SIZE, IncidentsFeed, XmlSafeAtom1Feed
 from incidents.models import ClaimStatusChange
 from incidents.rendering import render_markdown
 from incidents.selectors import public_incidents
@@ -35,7 +34,7 @@ class IncidentUpdatesFeed(IncidentsFeed):
 
 
 class ClaimStatusFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
     title = "AI Incident Knowledge Base: claim status changes"
     subtitle = "Claims that moved (e.g. supported to contested, or reproduced), newest first, with the reason."
     author_name = "AI Incident Knowledge Base"

@@ -5,10 +5,12 @@ page, which drops what it does not understand, the API answers an unknown
 value with 400 naming the parameter, so a script never silently gets the
 wrong rows."""
 
+import datetime
+
 import django_filters as filters
 from django import forms
 from django.db.models import Q
-from django_filters.fields import ModelMultipleChoiceField
+from django_filters.fields import IsoDateTimeField, ModelMultipleChoiceField
 from django_filters.widgets import QueryArrayWidget
 from drf_spectacular.drainage import set_override
 from rest_framework import exceptions
@@ -111,8 +113,37 @@ class SlugsFilter(DescribedSchemaMixin, filters.ModelMultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+MAX_UTC_OFFSET = datetime.timedelta(hours=16)
+
+
+class StrictIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time that must be there when its parameter is: an empty
+    `updated_since=` is refused rather than ignored (a sync script with an
+    empty variable would silently read everything), and an offset past
+    ±15:59 is a 400 naming the parameter, not a server error."""
+
+    def clean(self, value):
+        if value is not None and not str(value).strip():
+            raise forms.ValidationError("Give a date and time (ISO 8601, e.g. 2025-06-01T00:00:00Z), not an empty value.")
+        problem = forms.ValidationError(
+            "Give a date and time in ISO 8601 (e.g. 2025-06-01T00:00:00Z) with a UTC offset between -15:59 and +15:59."
+        )
+        try:
+            cleaned = super().clean(value)
+        except (ValueError, OverflowError):
+            raise problem from None
+        # Python takes offsets up to a day; PostgreSQL, like ISO 8601 practice, not past 15:59.
+        if cleaned is not None and abs(cleaned.utcoffset()) >= MAX_UTC_OFFSET:
+            raise problem
+        return cleaned
+
+
+class StrictIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = StrictIsoDateTimeField
+
+
 class UpdatedSinceFilterSet(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = StrictIsoDateTimeFilter(
         field_name="updated",
         lookup_expr="gte",
         help_text="Only items created or changed at or after this time (ISO 8601, e.g. 2025-06-01T00:00:00Z), for incremental sync.",

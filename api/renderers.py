@@ -12,6 +12,8 @@ import json
 
 from rest_framework import renderers
 
+from incidents.text import for_csv
+
 LIST_SEPARATOR = "; "
 
 
@@ -36,7 +38,7 @@ def _cell(value) -> str:
         return LIST_SEPARATOR.join(_cell(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
-    text = str(value)
+    text = for_csv(str(value))
     # Spreadsheet formula injection: a cell starting with = + - @ is
     # evaluated by Excel and LibreOffice; a leading apostrophe keeps it text.
     if text[:1] in ("=", "+", "-", "@") and not _is_number(text):

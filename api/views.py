@@ -28,7 +28,14 @@ from incidents.models import (
     TaxonomyTerm,
 )
 from incidents.search import normalise_query
-from incidents.selectors import MAX_LISTED_RESULTS, MAX_MERGE_HOPS, SORT_ORDERS
+from incidents.selectors import (
+    MAX_LISTED_RESULTS,
+    MAX_MERGE_HOPS,
+    SORT_ORDERS,
+    public_organisations,
+    public_sources,
+    public_systems,
+)
 
 from . import filters as api_filters
 from . import serializers as s
@@ -413,7 +420,8 @@ class SourceViewSet(CitationMixin, ReadOnlyViewSet):
         return s.SourceSerializer if self.action == "list" else s.SourceDetailSerializer
 
     def get_queryset(self):
-        return Source.objects.select_related("responding_organisation")
+        sources = Source.objects.all() if can_see_drafts(self.request.user) else public_sources()
+        return sources.select_related("responding_organisation")
 
     def get_object(self):
         source = super().get_object()
@@ -441,23 +449,29 @@ class MetricViewSet(SlugViewSet):
 @extend_schema_view(list=extend_schema(summary="List organisations", description=_list_doc("Companies, labs, regulators and others.", "organisations")),
                     retrieve=extend_schema(summary="One organisation"))
 class OrganisationViewSet(SlugViewSet):
-    queryset = Organisation.objects.all()
     serializer_class = s.OrganisationSerializer
     filterset_class = api_filters.OrganisationFilterSet
     ordering_fields = ["name", "created", "updated"]
     ordering = ["name", "id"]
     csv_columns = [name for name, _ in CSV_COLUMNS["organisations"]]
 
+    def get_queryset(self):
+        # Not one only a draft names (editors see every one).
+        return Organisation.objects.all() if can_see_drafts(self.request.user) else public_organisations()
+
 
 @extend_schema_view(list=extend_schema(summary="List AI systems", description=_list_doc("Models and agents involved in incidents.", "systems")),
                     retrieve=extend_schema(summary="One AI system"))
 class AISystemViewSet(SlugViewSet):
-    queryset = AISystem.objects.select_related("developer")
     serializer_class = s.AISystemSerializer
     filterset_class = api_filters.AISystemFilterSet
     ordering_fields = ["name", "created", "updated"]
     ordering = ["name", "id"]
     csv_columns = [name for name, _ in CSV_COLUMNS["systems"]]
+
+    def get_queryset(self):
+        systems = AISystem.objects.all() if can_see_drafts(self.request.user) else public_systems()
+        return systems.select_related("developer")
 
 
 @extend_schema_view(list=extend_schema(summary="List taxonomy terms", description=_list_doc("Terms of the classification schemes.", "taxonomy")),

@@ -1,6 +1,7 @@
 from django import forms
 
-from incidents.models import Incident, Organisation, TaxonomyTerm
+from incidents.models import Incident, TaxonomyTerm
+from incidents.selectors import public_organisations
 
 from .digests import DigestFilter
 from .models import Cadence
@@ -20,7 +21,8 @@ class SubscriptionForm(forms.Form):
         TaxonomyTerm.objects.order_by("scheme", "code", "name"), required=False, empty_label="Any", label="Taxonomy term"
     )
     kind = forms.ChoiceField(choices=[("", "Any")] + list(Incident.Kind.choices), required=False)
-    organisation = forms.ModelChoiceField(Organisation.objects.all(), required=False, empty_label="Any")
+    # Not an organisation only a draft names.
+    organisation = forms.ModelChoiceField(public_organisations(), required=False, empty_label="Any")
     min_severity = forms.TypedChoiceField(
         choices=[("", "Any")] + [(value, f"{label} or higher") for value, label in Incident.Severity.choices],
         coerce=int,

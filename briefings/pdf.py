@@ -9,17 +9,22 @@ document's <title> and <meta> elements.
 import hashlib
 import io
 import logging
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urljoin
 
 # WeasyPrint reports each rendering step at INFO; keep worker logs to what matters.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 import weasyprint  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+
+from incidents.text import without_control_characters  # noqa: E402
 
 from .url_fetcher import ProjectFilesFetcher  # noqa: E402
 
@@ -62,9 +67,25 @@ def renderer_fingerprint() -> str:
     return f"weasyprint={weasyprint.__version__};variant={PDF_VARIANT};css={hashlib.sha256(css).hexdigest()}"
 
 
+# An href without a scheme (a relative link an editor wrote in Markdown).
+RELATIVE_HREF = re.compile(r'href="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)([^"]*)"')
+
+
+def absolute_links(html: str) -> str:
+    """Relative links made absolute on the public site. WeasyPrint resolves
+    them against the document's base URL, the stylesheet's folder, so a
+    Markdown link to /incidents/... became a file: link into the install."""
+    site = settings.SITE_URL.rstrip("/") + "/"
+    return RELATIVE_HREF.sub(lambda m: f'href="{urljoin(site, m.group(1))}"', html)
+
+
 def html_to_pdf(html: str, fetcher: ProjectFilesFetcher | None = None) -> bytes:
     """Render an HTML document (from our templates) to tagged PDF bytes,
-    fetching only the project's own static and media files."""
+    fetching only the project's own static and media files; its links point
+    at the public site."""
+    # A control character stored before text was checked at the door would
+    # reach the PDF as a glyph its font lacks and garble the text layer.
+    html = absolute_links(without_control_characters(html))
     fetcher = fetcher or ProjectFilesFetcher()
     base_url = stylesheet_path().parent.as_uri() + "/"
     with _render_lock:

@@ -19,7 +19,7 @@ from incidents.models import (
     Source,
 )
 from incidents.confidence import with_confidence
-from incidents.selectors import attach_claims, public_incidents
+from incidents.selectors import PUBLIC_ID_RE, attach_claims, public_incidents
 from reproductions.models import Verdict
 from reproductions.selectors import reproductions_for_incident
 
@@ -30,7 +30,9 @@ EVIDENCE_QS = Evidence.objects.select_related("source").order_by("id")
 
 def published_incident(public_id: str) -> Incident:
     """The public incident (published, not merged away) with everything a briefing shows prefetched.
-    Raises Incident.DoesNotExist."""
+    Raises Incident.DoesNotExist (for an address that is no public id too, a NUL byte included)."""
+    if not PUBLIC_ID_RE.match(public_id or ""):
+        raise Incident.DoesNotExist(public_id)
     return (
         public_incidents()
         .filter(public_id=public_id)

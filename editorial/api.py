@@ -6,8 +6,10 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import Throttled, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+
+from api.parsers import LimitedJSONParser
 
 from .forms import SubmissionForm
 from .models import Submission
@@ -56,7 +58,8 @@ class SubmissionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
     queryset = Submission.objects.select_related("incident")
     serializer_class = SubmissionStateSerializer
     permission_classes = [permissions.AllowAny]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # The API's JSON parser: its size and nesting limits hold for anonymous writers too.
+    parser_classes = [LimitedJSONParser, MultiPartParser, FormParser]
     lookup_field = "tracking_token"
 
     @extend_schema(

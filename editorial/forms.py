@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from incidents.models import Incident
+from incidents.text import CleanTextForm
 
 from .models import Submission
 
@@ -11,7 +12,7 @@ ALLOWED_FILE_TYPES = {".pdf", ".html", ".htm", ".txt", ".md", ".png", ".jpg", ".
 MAX_DESCRIPTION = 20_000
 
 
-class SubmissionForm(forms.Form):
+class SubmissionForm(CleanTextForm, forms.Form):
     kind = forms.ChoiceField(choices=Submission.Kind.choices, widget=forms.RadioSelect, initial=Submission.Kind.NEW_INCIDENT)
     incident = forms.CharField(
         required=False, max_length=20, label="Incident identifier",

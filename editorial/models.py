@@ -10,13 +10,14 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from incidents.models import Incident, Source
+from incidents.text import CleanText
 
 
 def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Submission(models.Model):
+class Submission(CleanText):
     class Kind(models.TextChoices):
         NEW_INCIDENT = "new-incident", "A new incident"
         EVIDENCE = "evidence", "Evidence for an existing incident"

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("submit/", views.submit, name="submit"),
-    path("submit/track/<str:token>/", views.track, name="submission-track"),
+    # Tokens are URL-safe base64 (secrets.token_urlsafe): anything else, a NUL byte included, is a 404.
+    path("submit/track/<slug:token>/", views.track, name="submission-track"),
     path("incidents/<str:public_id>/history/", views.incident_history, name="incident-history"),
 ]

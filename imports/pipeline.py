@@ -10,11 +10,13 @@ reports exactly what a real run would do and leaves the database as it was.
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from incidents.text import without_control_characters
 
 from .models import ImportRecord, ImportRun
 from .reading import RawItem
@@ -121,6 +123,16 @@ class Importer:
         raise NotImplementedError
 
 
+def _without_control_characters(value):
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, list):
+        return [_without_control_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_control_characters(item) for key, item in value.items()}
+    return value
+
+
 def run_import(
     importer: Importer,
     paths,
@@ -189,7 +201,10 @@ def _import_one(importer: Importer, item: RawItem, seen: dict, known: dict, repo
     is_new = record is None
     try:
         with transaction.atomic():
-            applied = importer.apply(item, external_id, None if is_new else record.incident, importer.is_published(item))
+            # Control characters in a feed's text are dropped, not imported
+            # (incidents.text): the record is kept as it came, the entry reads clean.
+            readable = replace(item, document=_without_control_characters(item.document))
+            applied = importer.apply(readable, external_id, None if is_new else record.incident, importer.is_published(item))
             if is_new:
                 record = ImportRecord(database=importer.database, external_id=external_id)
             record.incident = applied.incident

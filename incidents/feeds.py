@@ -6,12 +6,31 @@ from django.utils.feedgenerator import Atom1Feed
 
 from .rendering import render_markdown
 from .selectors import public_incidents
+from .text import for_xml
 
 FEED_SIZE = 50
 
 
+def _xml_safe(value):
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_safe(item) for item in value)
+    return for_xml(value)
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """Atom with every text stripped of what XML 1.0 cannot carry: one
+    stored control character (written before text was checked at the door,
+    or by raw SQL) made Django's XML writer fail the whole feed for everyone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*(_xml_safe(a) for a in args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*(_xml_safe(a) for a in args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+
 class IncidentsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
     title = "AI Incident Knowledge Base: new and updated incidents"
     subtitle = "Incidents, research findings and hazards, newest revision first."
     author_name = "AI Incident Knowledge Base"

@@ -20,11 +20,13 @@ from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from .text import CleanText
+
 PUBLIC_ID_PATTERN = r"^AIKB-\d{4}-\d{4,}$"
 TIMESTAMP_PATTERN = re.compile(r"^\d{1,2}:\d{2}:\d{2}$")
 
 
-class TimeStamped(models.Model):
+class TimeStamped(CleanText):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -405,7 +407,7 @@ class IncidentSystem(models.Model):
         return f"{self.system} ({self.get_role_display()})"
 
 
-class IncidentRelation(models.Model):
+class IncidentRelation(CleanText):
     class Type(models.TextChoices):
         SAME_EVENT = "same-event", "Same event"
         FOLLOW_UP = "follow-up", "Follow-up study"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -86,6 +86,30 @@ SORT_ORDERS = {
 def public_incidents():
     """Incidents the public may see: published and not merged into another."""
     return Incident.objects.filter(is_published=True, merged_into__isnull=True)
+
+
+def _not_only_in_drafts(links, field: str):
+    """A filter for entities that are not linked to hidden incidents alone:
+    linked to a public one, or to none at all (an entity recorded on its
+    own). One only a draft (or a merged entry) names stays out of public view."""
+    linked = links.filter(**{field: OuterRef("pk")})
+    public = Exists(linked.filter(incident__is_published=True, incident__merged_into__isnull=True))
+    return Q(public) | ~Q(Exists(linked))
+
+
+def public_organisations():
+    """Organisations the public may see (not named by drafts alone)."""
+    return Organisation.objects.filter(_not_only_in_drafts(IncidentOrganisation.objects, "organisation"))
+
+
+def public_systems():
+    """AI systems the public may see (not named by drafts alone)."""
+    return AISystem.objects.filter(_not_only_in_drafts(IncidentSystem.objects, "system"))
+
+
+def public_sources():
+    """Sources the public may see (not quoted by drafts alone)."""
+    return Source.objects.filter(_not_only_in_drafts(Evidence.objects, "source"))
 
 
 def hidden_incident_ids():
@@ -465,7 +489,7 @@ def related_incidents(incident: Incident) -> list[dict]:
 
 def source_page_data(pk: int) -> tuple[Source, list[Evidence]]:
     """A source and the published evidence that cites it, with incidents and claims."""
-    source = Source.objects.select_related("responding_organisation").filter(pk=pk).first()
+    source = public_sources().select_related("responding_organisation").filter(pk=pk).first()
     if source is None:
         raise Http404("No such source.")
     evidence = list(
@@ -496,7 +520,7 @@ def incidents_page(links, raw_page) -> Page:
 
 
 def organisation_page_data(slug: str, raw_page) -> dict:
-    organisation = Organisation.objects.filter(slug=slug).first()
+    organisation = public_organisations().filter(slug=slug).first()
     if organisation is None:
         raise Http404("No such organisation.")
     incident_links = IncidentOrganisation.objects.filter(organisation=organisation)
@@ -509,7 +533,7 @@ def organisation_page_data(slug: str, raw_page) -> dict:
 
 
 def system_page_data(slug: str, raw_page) -> dict:
-    system = AISystem.objects.select_related("developer").filter(slug=slug).first()
+    system = public_systems().select_related("developer").filter(slug=slug).first()
     if system is None:
         raise Http404("No such AI system.")
     incident_links = IncidentSystem.objects.filter(system=system)

@@ -17,10 +17,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from incidents.text import CleanText
+
 SHA256_HEX_LENGTH = 64
 
 
-class EvalModel(models.Model):
+class EvalModel(CleanText):
     """A model registered for evaluation: where its weights are and how to load them."""
 
     class Provider(models.TextChoices):
@@ -112,7 +114,7 @@ class EvalModel(models.Model):
             raise ValidationError(errors)
 
 
-class Harness(models.Model):
+class Harness(CleanText):
     """A pinned reference to an evaluation that can re-test claims."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -192,7 +194,7 @@ class Harness(models.Model):
         return {key: value for key, value in config.items() if value is not None}
 
 
-class HarnessMetric(models.Model):
+class HarnessMetric(CleanText):
     """Which score of the harness's log measures which metric, for which
     claim. The published figure a run is compared with is the claim's own
     published measurement for the system that ran (in this mapping's
