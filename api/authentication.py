@@ -2,7 +2,7 @@
 
 from rest_framework import authentication, exceptions
 
-from .credential_throttle import client_address, token_failures
+from .credential_throttle import count_failed_token
 from .tokens import find_active_token, record_use
 
 KEYWORDS = ("bearer", "token")
@@ -13,13 +13,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower().decode("latin-1") not in KEYWORDS:
             return None
-        address = client_address(request)
-        wait = token_failures.wait(address)
-        if wait is not None:
-            # Guessing tokens is slowed: refused before any lookup.
-            raise exceptions.Throttled(wait, detail="Too many failed token attempts from this address.")
+        # The token is looked up before any count is read: a valid one is
+        # accepted whatever its address sent before; only failures are slowed.
         if len(header) != 2:
-            token_failures.record(address)
+            count_failed_token(request)
             raise exceptions.AuthenticationFailed("Give the token as 'Authorization: Bearer <token>'.")
         try:
             plain = header[1].decode("ascii")
@@ -27,7 +24,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             plain = None
         token = find_active_token(plain) if plain else None
         if token is None:
-            token_failures.record(address)
+            count_failed_token(request)
             raise exceptions.AuthenticationFailed("Unknown or revoked token.")
         record_use(token)
         return token.user, token

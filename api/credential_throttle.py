@@ -1,71 +1,102 @@
 """Slowing down the guessing of credentials: API tokens and the admin login.
 
-A client address (and, for the admin, a username) that fails more than
-AIKB_AUTH_FAILURE_LIMIT times within AIKB_AUTH_FAILURE_WINDOW_SECONDS gets
-429 with Retry-After until its oldest failure leaves the window; it is then
-let through again. Counts live in the Django cache (shared across web
-processes when AIKB_CACHE_URL points at Redis). Successful requests are never
-counted, so ordinary use is unaffected.
+Only failures are limited, and only by where they come from, so that a
+guesser slows down itself and nobody else:
+
+- API tokens: a client address that sent AIKB_AUTH_FAILURE_LIMIT unknown
+  tokens within AIKB_AUTH_FAILURE_WINDOW_SECONDS gets 429 with Retry-After
+  for each further unknown token until the oldest failure leaves the window.
+  A token is looked up first: a valid one is always accepted, whatever else
+  its address sent (behind a reverse proxy not declared in NUM_PROXIES,
+  every client has the proxy's address). Looking tokens up for a slowed
+  address gives a guesser nothing worth having: tokens hold 256 random bits.
+- Admin login: failures are counted per (address, username) pair, with the
+  same limit, and per address over all usernames, with SHARED_ADDRESS_FACTOR
+  times that. Over either, the login form answers 429 before any password is
+  checked. Never per username alone: failures sent from other addresses
+  would then lock the editor out, and anyone can send those. A guess spread
+  over many addresses gets the limit from each; slowing it further without
+  handing out that lockout takes a second factor, not a counter.
+
+An attempt is counted as a failure before the password is checked and taken
+back if it succeeds, so guesses sent in parallel cannot get past the limit
+while the first of them are still being checked. Successful requests are
+never counted. Counts are shared by all web processes (api/throttling.py).
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import JsonResponse
 from django.urls import reverse
+from rest_framework.exceptions import Throttled
+
+from .throttling import Claim, SlidingWindow, client_address
 
 DEFAULT_LIMIT = 10
 DEFAULT_WINDOW_SECONDS = 15 * 60
+# An address may be shared (an office, a NAT): several people mistyping
+# there should not lock each other out, but one address trying a password
+# on many usernames should still be slowed.
+SHARED_ADDRESS_FACTOR = 3
 
 
 class FailedAttempts:
-    """A sliding window of failure times per identity, kept in the cache."""
+    """Failures per identity in a sliding window; `factor` times
+    AUTH_FAILURE_LIMIT of them are allowed per AUTH_FAILURE_WINDOW_SECONDS."""
 
-    def __init__(self, scope: str):
+    def __init__(self, scope: str, factor: int = 1):
         self.scope = scope
+        self.factor = factor
 
     @property
     def limit(self) -> int:
-        return getattr(settings, "AUTH_FAILURE_LIMIT", DEFAULT_LIMIT)
+        return self.factor * getattr(settings, "AUTH_FAILURE_LIMIT", DEFAULT_LIMIT)
 
     @property
     def window(self) -> int:
         return getattr(settings, "AUTH_FAILURE_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS)
 
-    def _key(self, ident: str) -> str:
-        return f"auth-failures:{self.scope}:{ident}"
+    def _window(self) -> SlidingWindow:
+        return SlidingWindow(f"auth-failures:{self.scope}", self.limit, self.window)
 
-    def _recent(self, ident: str, now: float) -> list[float]:
-        return [t for t in cache.get(self._key(ident), []) if t > now - self.window]
+    def count(self, ident: str) -> Claim:
+        """Count a failure for `ident`, unless it is already over the limit
+        (then nothing is counted and the claim says how long to wait)."""
+        return self._window().claim(ident)
 
-    def wait(self, ident: str) -> float | None:
-        """Seconds until `ident` may try again, or None if it may try now."""
-        now = time.time()
-        recent = self._recent(ident, now)
-        if len(recent) < self.limit:
-            return None
-        return max(1.0, recent[-self.limit] + self.window - now)
-
-    def record(self, ident: str) -> None:
-        now = time.time()
-        recent = self._recent(ident, now)[-(self.limit * 2):]
-        cache.set(self._key(ident), [*recent, now], self.window)
+    def take_back(self, ident: str, claim: Claim) -> None:
+        """Forget a failure counted in advance for an attempt that succeeded."""
+        self._window().release(ident, claim)
 
 
 token_failures = FailedAttempts("api-token")
-login_failures = FailedAttempts("admin-login")
+login_failures = FailedAttempts("admin-login:address", factor=SHARED_ADDRESS_FACTOR)
+login_pair_failures = FailedAttempts("admin-login:address-username")
 
 
-def client_address(request) -> str:
-    # REMOTE_ADDR: behind a proxy the proxy's address; set the proxy to pass
-    # the client's (e.g. gunicorn --forwarded-allow-ips) for per-client counts.
-    return request.META.get("REMOTE_ADDR") or "unknown"
+def count_failed_token(request) -> None:
+    """Count a token that was not accepted (unknown, revoked or malformed);
+    raise Throttled (429) if its address is already over the limit. Call it
+    only after the token is found wanting, never before the lookup."""
+    claim = token_failures.count(client_address(request))
+    if not claim.granted:
+        raise Throttled(claim.wait, detail="Too many failed token attempts from this address.")
+
+
+def too_many_logins(wait: float) -> JsonResponse:
+    seconds = max(1, int(wait + 0.999))
+    response = JsonResponse(
+        {"status": 429, "code": "throttled", "errors": {},
+         "detail": f"Too many failed logins; try again in {seconds} seconds."},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class AdminLoginThrottleMiddleware:
-    """Counts failed admin logins per address and per username; over the
-    limit, the login form answers 429 before checking the password."""
+    """Counts failed admin logins per address and per (address, username);
+    over either limit, the login form answers 429 before checking the
+    password."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,22 +104,27 @@ class AdminLoginThrottleMiddleware:
     def __call__(self, request):
         if request.method != "POST" or request.path != reverse("admin:login"):
             return self.get_response(request)
+        address = client_address(request)
         username = str(request.POST.get("username", ""))[:150].strip().lower()
-        idents = [f"addr:{client_address(request)}"] + ([f"user:{username}"] if username else [])
-        waits = [w for w in (login_failures.wait(i) for i in idents) if w]
-        if waits:
-            wait = int(max(waits) + 0.999)
-            response = JsonResponse(
-                {"status": 429, "code": "throttled", "errors": {},
-                 "detail": f"Too many failed logins; try again in {wait} seconds."},
-                status=429,
-            )
-            response["Retry-After"] = str(wait)
-            return response
-        response = self.get_response(request)
-        # The admin redirects after a successful login and shows the form
-        # again (200) after a failed one.
-        if response.status_code == 200:
-            for ident in idents:
-                login_failures.record(ident)
+        counted = []
+        for failures, ident in ((login_failures, address), (login_pair_failures, f"{address}\n{username}")):
+            claim = failures.count(ident)
+            if not claim.granted:
+                self.take_back(counted)
+                return too_many_logins(claim.wait)
+            counted.append((failures, ident, claim))
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            self.take_back(counted)
+            raise
+        # The admin shows the form again (200) after a failed login and
+        # redirects after a successful one; anything else checked no password.
+        if response.status_code != 200:
+            self.take_back(counted)
         return response
+
+    @staticmethod
+    def take_back(counted) -> None:
+        for failures, ident, claim in counted:
+            failures.take_back(ident, claim)

@@ -217,7 +217,7 @@ class RunViewSet(RunFilterMixin, ApiViewMixin, mixins.CreateModelMixin, viewsets
     serializer_class = RunSerializer
     renderer_classes = [JSONRenderer]
     filter_backends = []
-    action_query_params = {"samples": {"page", "page_size", "ungraded"}}
+    action_query_params = {"samples": {"page", "page_size", "ungraded", "pagination", "cursor"}}
 
     def get_serializer_class(self):
         return RunCreateSerializer if self.action == "create" else RunSerializer
@@ -245,8 +245,9 @@ class RunViewSet(RunFilterMixin, ApiViewMixin, mixins.CreateModelMixin, viewsets
         description="Paged like the other lists; `?ungraded=true` lists only the samples left out of the figures.",
         parameters=[
             OpenApiParameter("ungraded", bool, description="true: only the samples that could not be graded."),
-            OpenApiParameter("page", int, description="Page number (from 1)."),
-            OpenApiParameter("page_size", int, description="Items per page (at most 100)."),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="Page number (from 1)."),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100},
+                             description="Items per page (at most 100)."),
         ],
         responses={200: RunSampleSerializer(many=True)},
     )

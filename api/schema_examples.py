@@ -98,17 +98,20 @@ EXAMPLES = {
     "evidence-create": [
         OpenApiExample(
             "A quote with its locator",
-            value={"incident": "AIKB-2025-0001", "claim": 1, "source": 1,
-                   "quote": "we observed the unauthorized repurposing of provisioned GPU capacity",
-                   "locator_type": "section", "locator": "3.1", "stance": "supports"},
+            value={"incident": "AIKB-2025-0005", "claim": 2, "source": 4,
+                   "quote": "We also observed the unauthorized repurposing of provisioned GPU capacity for "
+                            "cryptocurrency mining",
+                   "locator_type": "section", "locator": "§3.1.4 Safety-Aligned Data Composition",
+                   "stance": "supports", "basis": "party"},
             request_only=True,
         )
     ],
     "measurement-create": [
         OpenApiExample(
             "A published figure",
-            value={"metric": "blackmail-rate", "incident": "AIKB-2025-0002", "system": "claude-opus-4", "value": 96.0,
-                   "sample_size": 100, "as_of": "2025-06-20", "evidence": 3, "label": "5-model panel"},
+            value={"metric": "blackmail-rate", "incident": "AIKB-2025-0004", "claim": 5, "system": "claude-opus-4",
+                   "value": 96.0, "sample_size": 100, "as_of": "2025-06-20", "evidence": 9,
+                   "label": "5-model panel (Figure 1)"},
             request_only=True,
         )
     ],

@@ -1,34 +1,207 @@
-"""Request rates: anonymous clients by address, token clients by user, with
-a higher rate for users in the "journalist" group. Rates come from
+"""Request rates, and the shared counts that every throttle of the site keeps.
+
+Rates: anonymous clients by address, token clients by user, with a higher
+rate for users in the "journalist" group. They come from
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (scopes anon, token, journalist),
-read at request time so settings overrides apply."""
+read at request time so settings overrides apply.
 
+Counts: a limit holds only if every web process sees the same count, so the
+counts live in the "throttle" cache (config/settings.py), which all
+processes share: Redis with AIKB_CACHE_URL, otherwise files under the var
+folder, shared by the processes of the embedded set-up (one machine, as its
+filesystem broker already assumes). Not the default cache: what else lives
+there (facet counts, search pages) could push counts out, and the default
+stays in process memory in the embedded set-up.
+
+A window is read and rewritten under a short lock (a file lock, or an
+atomic cache `add`), so that requests served at the same moment by
+different processes are all counted: without it two of them read the same
+count, and a client gets past the limit by as many requests as it has in
+flight.
+
+The client's address: REMOTE_ADDR, or behind trusted reverse proxies
+(REST_FRAMEWORK["NUM_PROXIES"]) the address the nearest one appended to
+X-Forwarded-For. The rest of that header is written by the client and is
+never trusted: otherwise changing it would be a fresh allowance each time.
+"""
+
+import hashlib
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.files import locks
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
-from .models import ApiToken
+logger = logging.getLogger(__name__)
+
+THROTTLE_CACHE = "throttle"
+# A window is locked for a read and a write: milliseconds. A process that
+# dies holding the lock leaves it to expire after LOCK_SECONDS; a waiter
+# waits longer than that before it goes ahead without the lock.
+LOCK_SECONDS = 2
+LOCK_WAIT_SECONDS = 3
+LOCK_POLL_SECONDS = 0.002
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class ApiRateThrottle(SimpleRateThrottle):
-    def get_rate(self):
-        return None  # resolved per request in allow_request
+def client_address(request) -> str:
+    return BaseThrottle().get_ident(request) or "unknown"
 
+
+class SharedFileCache(FileBasedCache):
+    """Django's file cache, for counts that the processes of one machine
+    share. `lock()` holds the whole cache against all of them (a file lock;
+    a throttle holds it for one read and one write). Expired files are swept
+    away, at most once a SWEEP_SECONDS per process, instead of piling up
+    until MAX_ENTRIES makes Django delete files at random, live counts
+    among them."""
+
+    SWEEP_SECONDS = 60
+    _swept_at = float("-inf")
+
+    @contextmanager
+    def lock(self, key=None):
+        self._createdir()
+        # Not named *.djcache: clear() and culling leave it alone.
+        with open(os.path.join(self._dir, "lock"), "ab") as lock_file:
+            locks.lock(lock_file, locks.LOCK_EX)
+            try:
+                yield
+            finally:
+                locks.unlock(lock_file)
+
+    def _cull(self):
+        # Django calls this from set(), which the throttles call holding
+        # lock(): no other process rewrites a file while it is swept.
+        if time.monotonic() - self._swept_at < self.SWEEP_SECONDS:
+            return
+        self._swept_at = time.monotonic()
+        for name in self._list_cache_files():
+            try:
+                with open(name, "rb") as cache_file:
+                    self._is_expired(cache_file)  # deletes it if expired
+            except FileNotFoundError:
+                pass
+        super()._cull()
+
+
+@contextmanager
+def _locked(cache, key: str):
+    """Hold `key` of `cache` for a read and a write: with the cache's own
+    lock where it has one (SharedFileCache), else with an atomic `add`
+    (Redis, local memory)."""
+    if hasattr(cache, "lock"):
+        with cache.lock(key):
+            yield
+        return
+    lock = f"{key}:lock"
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not (held := cache.add(lock, 1, LOCK_SECONDS)):
+        if time.monotonic() > deadline:
+            logger.warning("Throttle lock %s still held after %s s; counting without it.", lock, LOCK_WAIT_SECONDS)
+            break
+        time.sleep(LOCK_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        if held:
+            cache.delete(lock)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One event's place in a window: granted and recorded at `at`, or
+    refused (nothing recorded) for `wait` seconds."""
+
+    granted: bool
+    at: float
+    wait: float = 0.0
+
+
+@dataclass(frozen=True)
+class SlidingWindow:
+    """At most `limit` events in any `seconds` for each identity of `scope`."""
+
+    scope: str
+    limit: int
+    seconds: int
+
+    def _key(self, ident: str) -> str:
+        # Hashed: identities hold usernames and addresses of any length.
+        return f"{self.scope}:{hashlib.sha256(ident.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}"
+
+    def _recent(self, cache, key: str, now: float) -> list[float]:
+        return [t for t in cache.get(key, []) if t > now - self.seconds]
+
+    def _wait(self, recent: list[float], now: float) -> float | None:
+        if len(recent) < self.limit:
+            return None
+        oldest_that_counts = recent[-self.limit] if self.limit > 0 else now
+        return oldest_that_counts + self.seconds - now
+
+    def claim(self, ident: str) -> Claim:
+        """Record an event for `ident`, unless `limit` events already fall
+        within the last `seconds`: then record nothing and say how long
+        until the oldest of them leaves the window."""
+        cache, key = caches[THROTTLE_CACHE], self._key(ident)
+        with _locked(cache, key):
+            now = time.time()
+            recent = self._recent(cache, key, now)
+            wait = self._wait(recent, now)
+            if wait is not None:
+                return Claim(False, now, wait)
+            cache.set(key, [*recent, now], self.seconds)
+            return Claim(True, now)
+
+    def release(self, ident: str, claim: Claim) -> None:
+        """Take back a granted claim (the attempt turned out not to count)."""
+        if not claim.granted:
+            return
+        cache, key = caches[THROTTLE_CACHE], self._key(ident)
+        with _locked(cache, key):
+            recent = self._recent(cache, key, time.time())
+            if claim.at in recent:
+                recent.remove(claim.at)
+                cache.set(key, recent, self.seconds)
+
+    def wait(self, ident: str) -> float | None:
+        """Seconds until a claim for `ident` would be granted, or None if it
+        would be now (a look only: by the time of a claim it may differ)."""
+        cache, key = caches[THROTTLE_CACHE], self._key(ident)
+        with _locked(cache, key):  # a file cache deletes what it finds expired
+            now = time.time()
+            return self._wait(self._recent(cache, key, now), now)
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'60/minute' -> (60, 60), as Django REST framework reads rates."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period[0]]
+
+
+class ApiRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
-        token = request.auth if isinstance(request.auth, ApiToken) else None
-        if token is None:
-            self.scope, ident = "anon", self.get_ident(request)
+        # request.auth is the ApiToken that authenticated the request
+        # (api/authentication.py), or None.
+        token = request.auth
+        if getattr(token, "user_id", None) is None:
+            scope, ident = "anon", client_address(request)
         else:
-            self.scope = "journalist" if getattr(token, "user_is_journalist", False) else "token"
+            scope = "journalist" if getattr(token, "user_is_journalist", False) else "token"
             ident = str(token.user_id)
-        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None:
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+        if rate is None:
             return True
-        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return self.throttle_success()
+        limit, seconds = parse_rate(rate)
+        claim = SlidingWindow(f"api-rate:{scope}", limit, seconds).claim(ident)
+        self.seconds_to_wait = claim.wait
+        return claim.granted
+
+    def wait(self):
+        return self.seconds_to_wait

@@ -48,6 +48,8 @@ from .visibility import can_see_drafts, visible_incidents
 
 GLOBAL_QUERY_PARAMS = {"format"}
 LIST_QUERY_PARAMS = {"page", "page_size", "pagination", "cursor", "ordering"}
+# Parameters whose empty value means something (an empty search is no search).
+EMPTY_ALLOWED = {"q"}
 
 
 class ApiViewMixin:
@@ -75,6 +77,12 @@ class ApiViewMixin:
                 )]
             elif any("\x00" in value for value in values):
                 errors[name] = [exceptions.ErrorDetail("NUL characters are not allowed.", code="null_characters_not_allowed")]
+            elif name not in EMPTY_ALLOWED and any(not value.strip() for value in values):
+                # An empty value was silently ignored: a script with an empty
+                # variable read everything instead of what it asked for.
+                errors[name] = [exceptions.ErrorDetail("Give a value, or leave the parameter out.", code="blank")]
+            elif name == "page" and not all(value.isdigit() and int(value) >= 1 for value in values):
+                errors[name] = [exceptions.ErrorDetail("A page number is a whole number from 1.", code="invalid")]
         if errors:
             raise exceptions.ValidationError(errors)
 

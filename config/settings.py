@@ -209,6 +209,9 @@ REST_FRAMEWORK = {
         "token": env_str("AIKB_API_RATE_TOKEN", "300/minute"),
         "journalist": env_str("AIKB_API_RATE_JOURNALIST", "1200/minute"),
     },
+    # Reverse proxies in front that append the client's address to
+    # X-Forwarded-For; throttles trust that one entry and nothing the client wrote.
+    "NUM_PROXIES": env_int("AIKB_TRUSTED_PROXIES", 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0),
     "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.CSVRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ApiContentNegotiation",
@@ -220,15 +223,26 @@ REST_FRAMEWORK = {
 }
 API_MAX_BODY_BYTES = env_int("AIKB_API_MAX_BODY_BYTES", 1024 * 1024)
 # Credential guessing (API tokens, admin login): failures allowed per client
-# address (and admin username) within the window before 429 + Retry-After.
+# address (admin logins: per address and username, and three times as many
+# per address) within the window before 429 + Retry-After.
 AUTH_FAILURE_LIMIT = env_int("AIKB_AUTH_FAILURE_LIMIT", 10)
 AUTH_FAILURE_WINDOW_SECONDS = env_int("AIKB_AUTH_FAILURE_WINDOW_SECONDS", 15 * 60)
-# Throttle counts live in the cache; a shared Redis cache (AIKB_CACHE_URL)
-# makes the limits hold across web processes.
+# Caches: Redis with AIKB_CACHE_URL. Without it the default cache (facet
+# counts, search pages: things a process can count again) is each process's
+# own memory, while throttle counts (API rates, failed tokens and logins)
+# are files under var/throttle, shared by every process of the machine: a
+# limit counted per process is multiplied by the number of processes. They
+# have a cache of their own so that nothing else stored can push them out.
+CACHE_URL = env_str("AIKB_CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("AIKB_CACHE_URL", "")}
-    if env_str("AIKB_CACHE_URL", "")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                 "KEY_PREFIX": "throttle"}
+    if CACHE_URL
+    else {"BACKEND": "api.throttling.SharedFileCache", "LOCATION": str(VAR_DIR / "throttle"),
+          "OPTIONS": {"MAX_ENTRIES": 100_000}},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Incident Knowledge Base API",

@@ -21,11 +21,13 @@ def fresh_cache():
     """Rate-limit counts (API throttles, failed tokens and logins), facet
     counts and search pages live in the cache; every test starts with none,
     whatever ran before it."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for backend in caches.all(initialized_only=False):
+        backend.clear()
     yield
-    cache.clear()
+    for backend in caches.all(initialized_only=False):
+        backend.clear()
 
 
 @pytest.fixture(scope="module")

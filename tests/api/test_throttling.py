@@ -1,5 +1,14 @@
 """Anonymous and token clients are throttled at different rates; over the
-limit the API answers 429 with Retry-After."""
+limit the API answers 429 with Retry-After. A client gets the documented
+rate whichever web process serves it, and cannot reset its count by writing
+X-Forwarded-For."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -8,6 +17,8 @@ from api.tokens import issue_token
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
+BASE_DIR = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
@@ -82,3 +93,72 @@ def test_the_documented_default_rates_are_in_settings():
 
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     assert set(rates) >= {"anon", "token", "journalist"}
+
+
+def test_anonymous_clients_cannot_reset_their_count_with_x_forwarded_for(low_rates):
+    client = APIClient(REMOTE_ADDR="10.0.0.3")
+    codes = [client.get("/api/v1/incidents/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_clients_are_told_apart_by_the_address_it_appended(low_rates, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = APIClient(REMOTE_ADDR="10.0.0.254")
+    # What the client wrote comes first; the proxy appends what it saw.
+    codes = [proxy.get("/api/v1/incidents/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}, 198.51.100.1").status_code
+             for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert statuses(proxy, 1, HTTP_X_FORWARDED_FOR="198.51.100.2") == [200]
+
+
+# A web process of its own: counts anonymous requests from one address at
+# AIKB_API_RATE_ANON, from a common start time, and prints how many passed.
+WEB_PROCESS = """
+import sys, time
+import django
+django.setup()
+from django.test import RequestFactory
+from rest_framework.request import Request
+from api.throttling import ApiRateThrottle
+address, requests, start = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+request = Request(RequestFactory().get("/api/v1/incidents/", REMOTE_ADDR=address))
+time.sleep(max(0.0, start - time.time()))
+print(sum(ApiRateThrottle().allow_request(request, None) for _ in range(requests)))
+"""
+
+
+def web_processes(cache_url, rate, address, *requests):
+    """Start one process per entry of `requests` at once; how many of its
+    requests each let through."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "AIKB_API_RATE_ANON": rate}
+    env.pop("AIKB_CACHE_URL", None)
+    if cache_url:
+        env["AIKB_CACHE_URL"] = cache_url
+    start = time.time() + 3  # once all have started Django
+    processes = [
+        subprocess.Popen([sys.executable, "-c", WEB_PROCESS, address, str(n), str(start)],
+                         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in requests
+    ]
+    passed = []
+    for process in processes:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        passed.append(int(out))
+    return passed
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("cache_url", ["", REDIS_URL], ids=["embedded-files", "redis"])
+def test_web_processes_share_one_count(cache_url):
+    address = f"proc-{uuid.uuid4().hex}"
+    first = web_processes(cache_url, "10/minute", address, 7)
+    second = web_processes(cache_url, "10/minute", address, 7)
+    assert first + second == [7, 3]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("cache_url", ["", REDIS_URL], ids=["embedded-files", "redis"])
+def test_requests_served_at_once_by_several_processes_are_all_counted(cache_url):
+    passed = web_processes(cache_url, "40/minute", f"proc-{uuid.uuid4().hex}", 25, 25, 25, 25)
+    assert sum(passed) == 40, passed

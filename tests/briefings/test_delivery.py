@@ -209,3 +209,26 @@ def test_send_again_refuses_what_is_not_stuck_or_failed(subscriber, admin_client
     response = send_again(admin_client, done)
     assert "Only deliveries that are sending or failed can be sent again." in response.content.decode()
     assert DigestDelivery.objects.get(pk=done).status == DigestDelivery.Status.SENT
+
+
+def test_two_deliveries_racing_to_the_claim_send_one_email(subscriber, monkeypatch):
+    """Both counted their attempt and built the digest; the second reaches
+    the claim while the first is between its claim and the mail server."""
+    import briefings.delivery as delivery_module
+
+    [delivery_id] = plan_deliveries(Cadence.WEEKLY, MOMENT)
+    real_build = delivery_module.build_digest
+    raced = []
+
+    def build_then_let_the_other_worker_run(*args, **kwargs):
+        digest = real_build(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            # The other worker, right now: it counts, builds, claims and sends.
+            assert deliver(delivery_id) == DigestDelivery.Status.SENT
+        return digest
+
+    monkeypatch.setattr(delivery_module, "build_digest", build_then_let_the_other_worker_run)
+    assert deliver(delivery_id) == DigestDelivery.Status.SENT  # it lost the claim and says what happened
+    assert len(mail.outbox) == 1
+    assert DigestDelivery.objects.get().attempts == 2

@@ -47,3 +47,16 @@ def test_a_rolled_back_item_leaves_nothing_the_next_item_could_trip_on():
     assert report.created == 1
     incident = Incident.objects.get()
     assert list(incident.taxonomy.values_list("code", flat=True)) == ["T1"]
+
+
+def test_a_changed_document_removes_the_quotes_it_no_longer_has():
+    from imports.upserts import sync_evidence
+    from incidents.models import Evidence
+    from tests.factories import IncidentFactory, SourceFactory
+
+    incident, source = IncidentFactory(), SourceFactory()
+    sync_evidence(incident, source, [("first words", "section", "1"), ("second words", "section", "2")])
+    sync_evidence(incident, source, [("second words", "section", "2"), ("third words", "section", "3")])
+    assert sorted(Evidence.objects.filter(incident=incident).values_list("quote", flat=True)) == [
+        "second words", "third words"
+    ]

@@ -121,8 +121,8 @@ def test_json_nested_too_deep_is_a_400_for_anonymous_writers_too():
     assert response.status_code == 400 and "nested more than 32 levels" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("value", ["2025-01-01T00:00:00-16:00", "2025-01-01T00:00:00+99:00", "", " ", "yesterday",
-                                   "9999-99-99"])
+@pytest.mark.parametrize("value", ["2025-01-01T00:00:00+99:00", "", " ", "yesterday", "9999-99-99",
+                                   "0001-01-01T00:00:00+01:00"])
 def test_an_odd_updated_since_is_a_400_naming_the_parameter(value):
     for url in ["/api/v1/incidents/", "/api/v1/claims/", "/api/v1/measurements/"]:
         response = APIClient().get(url, {"updated_since": value})
@@ -130,8 +130,13 @@ def test_an_odd_updated_since_is_a_400_naming_the_parameter(value):
         assert "updated_since" in response.json()["errors"]
 
 
-def test_an_offset_within_the_limits_is_accepted():
-    assert APIClient().get("/api/v1/incidents/", {"updated_since": "2025-01-01T00:00:00-15:59"}).status_code == 200
+@pytest.mark.parametrize("offset", ["-15:59", "-16:00", "+23:59", "Z"])
+def test_any_rfc3339_offset_is_taken_in_utc(offset):
+    # PostgreSQL refuses offsets past 15:59 (-16:00 was a server error): the time goes in as UTC.
+    incident = IncidentFactory()
+    Incident.objects.filter(pk=incident.pk).update(updated=datetime.datetime(2025, 1, 2, tzinfo=datetime.UTC))
+    response = APIClient().get("/api/v1/incidents/", {"updated_since": f"2025-01-01T00:00:00{offset}"})
+    assert response.status_code == 200 and response.json()["count"] == 1
 
 
 @pytest.mark.parametrize("path", ["/submit/track/%00/", "/submit/track/a%00b/", "/incidents/AIKB-2025-0001%00/",
