@@ -249,7 +249,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Structured, cited, re-testable facts about AI-safety incidents. Reading needs no account; "
         "writing needs a token (`Authorization: Bearer aikb_...`). Start with the "
-        "[getting-started page](/api/docs/getting-started/)."
+        "[getting-started page](/api/docs/getting-started/).\n\n"
+        "Besides each operation's own answers: 429 when a rate is exceeded (with `Retry-After`), 413 for a "
+        "body over 1 MiB, 405 for a method an address does not take (TRACE included), and 414 from the web "
+        "server for a request line over 8,190 bytes (ask for fewer filter values per request, or page)."
     ),
     "VERSION": "1.0.0",
     # Swagger UI and Redoc from our own static files: no CDN, works offline.

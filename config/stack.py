@@ -46,6 +46,9 @@ def child_commands(host: str, port: int, web_workers: int) -> dict[str, list[str
             "--workers", str(web_workers),
             "--access-logfile", "-",
             "--graceful-timeout", "10",
+            # gunicorn's largest request line (its default, 4,094, answered
+            # long filter lists with an undocumented 414); the API description says so.
+            "--limit-request-line", "8190",
         ],
         "worker": [*celery, "worker", "-Q", "default,pdf,gpu", "--concurrency", "1", "--loglevel", "INFO", "-n", "local@%h"],
         "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var_dir() / "celerybeat-schedule")],
