@@ -164,3 +164,11 @@ def test_a_briefings_links_are_never_file_links(settings):
              if "/URI" in annotation.get_object().get("/A", {})]
     assert f"{settings.SITE_URL}/incidents/AIKB-2024-0001/" in links and f"{settings.SITE_URL}/notes.html" in links
     assert not [link for link in links if link.startswith("file:")]
+
+
+@pytest.mark.parametrize("query", ["format=", "ordering=", "pagination=", "page_size=", "incident=", "kind=%20"])
+def test_an_empty_parameter_is_refused_not_ignored(query):
+    # An empty value used to be dropped: a script with an empty variable read everything.
+    response = APIClient().get(f"/api/v1/claims/?{query}")
+    assert response.status_code == 400 and query.split("=")[0] in response.json()["errors"]
+    assert APIClient().get("/api/v1/incidents/?q=").status_code == 200  # an empty search is no search
