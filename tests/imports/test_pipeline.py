@@ -60,3 +60,24 @@ def test_a_changed_document_removes_the_quotes_it_no_longer_has():
     assert sorted(Evidence.objects.filter(incident=incident).values_list("quote", flat=True)) == [
         "second words", "third words"
     ]
+
+
+class SummaryImporter(TermImporter):
+    """Each item's summary comes from its document, as a feed's text does."""
+
+    def apply(self, item, external_id, incident, published):
+        incident = save_incident(incident, {
+            "title": f"Incident {external_id}", "kind": "incident", "summary": item.document["summary"],
+            "severity": 2, "setting": "deployment", "is_published": published,
+        }, "test")
+        return Applied(incident=incident)
+
+
+def test_control_characters_in_a_feeds_text_are_dropped_and_the_record_kept():
+    report = run_import(SummaryImporter(), [{"id": "c", "summary": "Bell\x07 and\x0c form\r\nfeed\tkept."}])
+    assert report.errors == [] and report.created == 1
+    from imports.models import ImportRecord
+
+    record = ImportRecord.objects.get(external_id="c")
+    assert record.incident.summary == "Bell and form\nfeed\tkept."
+    assert record.original["summary"] == "Bell\x07 and\x0c form\r\nfeed\tkept."  # the record keeps what came
