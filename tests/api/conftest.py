@@ -78,3 +78,22 @@ def rich_incident():
         return incident
 
     return make
+
+
+# Failed credentials (tests/api/test_credential_throttle.py, test_throttle_lockout.py).
+
+
+@pytest.fixture
+def few_failures(settings):
+    settings.AUTH_FAILURE_LIMIT = 3
+    settings.AUTH_FAILURE_WINDOW_SECONDS = 600
+
+
+@pytest.fixture
+def admin_user(django_user_model, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return django_user_model.objects.create_superuser("editor-in-chief", password="the-right-password-42")
+
+
+def login(client, username, password):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})

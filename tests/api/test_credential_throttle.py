@@ -8,14 +8,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from api.tokens import issue_token
+from tests.api.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def few_failures(settings):
-    settings.AUTH_FAILURE_LIMIT = 3
-    settings.AUTH_FAILURE_WINDOW_SECONDS = 600
 
 
 def test_guessing_tokens_is_slowed(few_failures):
@@ -47,16 +42,6 @@ def test_the_window_expires(few_failures, monkeypatch):
     assert client.get("/api/v1/", HTTP_AUTHORIZATION="Bearer wrong_wrong_wrong").status_code == 429
     now[0] += 601
     assert client.get("/api/v1/", HTTP_AUTHORIZATION="Bearer wrong_wrong_wrong").status_code == 401
-
-
-@pytest.fixture
-def admin_user(django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return django_user_model.objects.create_superuser("editor-in-chief", password="the-right-password-42")
-
-
-def login(client, username, password):
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
 
 
 def test_admin_login_brute_force_is_slowed(few_failures, admin_user):

@@ -7,24 +7,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from api.tokens import issue_token
+from tests.api.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def few_failures(settings):
-    settings.AUTH_FAILURE_LIMIT = 3
-    settings.AUTH_FAILURE_WINDOW_SECONDS = 600
-
-
-@pytest.fixture
-def admin_user(django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return django_user_model.objects.create_superuser("editor-in-chief", password="the-right-password-42")
-
-
-def login(client, username, password):
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
 
 
 def test_failed_logins_from_25_addresses_do_not_lock_the_editor_out(few_failures, admin_user):
