@@ -4,7 +4,7 @@ Each benchmark is a module `bench/<name>.py` whose `main()` prints its own
 details and returns rows `(figure, value, unit, target)`. This runs the named
 ones (all of BENCHMARKS by default), each in its own process so that one's
 Django set-up or memory does not colour the next, and prints one Markdown
-table with the date and the machine, ready to paste into README.md.
+table with the date and the machine, ready to paste into docs/benchmarks.md.
 """
 
 import json

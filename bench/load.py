@@ -1,13 +1,13 @@
 """Load test: 32 concurrent clients against the production server set-up.
 
-Starts gunicorn as README recommends (gthread workers; settings below) on the
+Starts gunicorn as docs/operations.md recommends (gthread workers; settings below) on the
 benchmark database (BENCH_INCIDENTS synthetic incidents, default 100,000),
 runs locust headless from another process on loopback for
 BENCH_LOAD_SECONDS (default 300) with BENCH_LOAD_USERS (default 32) clients
 mixing search, list, detail and CSV export, samples the resident memory of
 the web processes every 5 s, and prints requests/s, p50/p95/p99, errors and
 memory at the start and end of the run. The web processes share one Redis
-cache, as README's production set-up has them (BENCH_LOAD_CACHE_URL, default
+cache, as the production set-up (docs/operations.md) has them (BENCH_LOAD_CACHE_URL, default
 `redis://127.0.0.1:6379/9`, emptied first so that no earlier run warms it;
 set it empty for per-process caches). Needs `pip install -r
 requirements-bench.txt` (locust).
@@ -27,7 +27,7 @@ import psutil
 from bench.database import setup_bench_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# The production set-up README recommends for a 2-core machine.
+# The production set-up docs/operations.md recommends for a 2-core machine.
 GUNICORN_ARGS = ["--workers", "3", "--worker-class", "gthread", "--threads", "4",
                  "--max-requests", "5000", "--max-requests-jitter", "500", "--timeout", "30"]
 

@@ -1,6 +1,6 @@
 """MITRE ATLAS case studies, from the `ATLAS.yaml` distribution.
 
-Field mapping (README "Imports" lists what has no home):
+Field mapping (docs/imports.md lists what has no home):
     id                         -> external id (AML.CS0000)
     name                       -> title
     summary                    -> summary, and quoted as evidence of the case study page

@@ -2,7 +2,7 @@
 (data_version 0.1 to 0.3.x), one report per `.json` file, and the unpublished
 review batches, one report per line of a `.jsonl` file.
 
-Field mapping (README "Imports" lists what has no home):
+Field mapping (docs/imports.md lists what has no home):
     problemtype.description.value -> title
     description.value             -> summary, and quoted as evidence of the report
     problemtype.classof           -> kind (CVE entry: hazard; LLM evaluation: research finding; others: incident)

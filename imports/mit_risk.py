@@ -4,7 +4,7 @@ Each risk category and risk subcategory row becomes a hazard, together with
 the "Additional evidence" rows that belong to it (same Ev_ID plus a letter).
 Paper rows name the document the risks come from; they become the source.
 
-Field mapping (README "Imports" lists what has no home):
+Field mapping (docs/imports.md lists what has no home):
     Ev_ID (or Paper_ID.Cat_ID.SubCat_ID when the cell is a formula) -> external id
     Risk subcategory, else Risk category -> title
     Description                          -> summary, and quoted as evidence (page P.Def)

@@ -3,7 +3,7 @@ runs, and a briefing or reproduction run requested while it was down is
 recorded (202, never a 500) and sent by the requeue task once the broker is
 back; the briefings are rendered once.
 
-The test runs its own Redis (append-only file on, as README asks of
+The test runs its own Redis (append-only file on, as docs/operations.md asks of
 production) on a free loopback port, so restarting it disturbs nothing else,
 and a real Celery worker on the `pdf` queue against the test database."""
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from briefings.models import Briefing
-from briefings.services import requeue_undispatched
+from briefings.delivery import requeue_undispatched
 from config.celery import app as celery_app
 from reproductions.models import EvalModel, ReproductionRun
 from reproductions.services import requeue_undispatched as requeue_runs
