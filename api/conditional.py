@@ -44,8 +44,9 @@ def _collect_updated(data, depth: int, found: list) -> None:
 
 def _parse(text: str):
     """An ISO 8601 time as the serialisers write it, by the standard
-    library's parser (a hundred of Django's regex parses took 2 ms of a
-    100-item page); anything else by Django's."""
+    library's parser (a hundred of Django's regex parses were a noticeable
+    part of a 100-item page's time; figures: docs/benchmarks.md, 'Why the
+    indexes and query shapes'); anything else by Django's."""
     if "T" in text:
         try:
             return datetime.datetime.fromisoformat(text)

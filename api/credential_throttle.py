@@ -1,4 +1,5 @@
-"""Slowing down the guessing of credentials: API tokens and the admin login.
+"""Slowing down the guessing of credentials: API tokens here, the admin
+login with the same counts in config/login_throttle.py.
 
 Only failures are limited, and only by where they come from, so that a
 guesser slows down itself and nobody else:
@@ -25,8 +26,6 @@ never counted. Counts are shared by all web processes (api/throttling.py).
 """
 
 from django.conf import settings
-from django.http import JsonResponse
-from django.urls import reverse
 from rest_framework.exceptions import Throttled
 
 from .throttling import Claim, SlidingWindow, client_address
@@ -69,8 +68,6 @@ class FailedAttempts:
 
 
 token_failures = FailedAttempts("api-token")
-login_failures = FailedAttempts("admin-login:address", factor=SHARED_ADDRESS_FACTOR)
-login_pair_failures = FailedAttempts("admin-login:address-username")
 
 
 def count_failed_token(request) -> None:
@@ -80,51 +77,3 @@ def count_failed_token(request) -> None:
     claim = token_failures.count(client_address(request))
     if not claim.granted:
         raise Throttled(claim.wait, detail="Too many failed token attempts from this address.")
-
-
-def too_many_logins(wait: float) -> JsonResponse:
-    seconds = max(1, int(wait + 0.999))
-    response = JsonResponse(
-        {"status": 429, "code": "throttled", "errors": {},
-         "detail": f"Too many failed logins; try again in {seconds} seconds."},
-        status=429,
-    )
-    response["Retry-After"] = str(seconds)
-    return response
-
-
-class AdminLoginThrottleMiddleware:
-    """Counts failed admin logins per address and per (address, username);
-    over either limit, the login form answers 429 before checking the
-    password."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if request.method != "POST" or request.path != reverse("admin:login"):
-            return self.get_response(request)
-        address = client_address(request)
-        username = str(request.POST.get("username", ""))[:150].strip().lower()
-        counted = []
-        for failures, ident in ((login_failures, address), (login_pair_failures, f"{address}\n{username}")):
-            claim = failures.count(ident)
-            if not claim.granted:
-                self.take_back(counted)
-                return too_many_logins(claim.wait)
-            counted.append((failures, ident, claim))
-        try:
-            response = self.get_response(request)
-        except BaseException:
-            self.take_back(counted)
-            raise
-        # The admin shows the form again (200) after a failed login and
-        # redirects after a successful one; anything else checked no password.
-        if response.status_code != 200:
-            self.take_back(counted)
-        return response
-
-    @staticmethod
-    def take_back(counted) -> None:
-        for failures, ident, claim in counted:
-            failures.take_back(ident, claim)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents.models import Claim
-from incidents.selectors import public_incidents
+from incidents.visibility import public_incidents
 
 from .columns import CSV_COLUMNS
 from .credential_throttle import token_failures

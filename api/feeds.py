@@ -7,7 +7,7 @@ from incidents.citations import absolute_url
 from incidents.feeds import FEED_SIZE, IncidentsFeed, XmlSafeAtom1Feed
 from incidents.models import ClaimStatusChange
 from incidents.rendering import render_markdown
-from incidents.selectors import public_incidents
+from incidents.visibility import public_incidents
 
 
 class IncidentUpdatesFeed(IncidentsFeed):

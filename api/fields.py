@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.serializers import as_serializer_error
 
+from incidents import publishing
 from incidents.citations import absolute_url
 
 
@@ -81,14 +82,12 @@ class StrictModelSerializer(serializers.ModelSerializer):
 
     def authorise(self, instance):
         """Refuse (403, with the reason) a write the requester may not make
-        with the values assigned; editorial.publishing has the rule."""
+        with the values assigned; incidents.publishing has the rule."""
 
     def check_write(self, **touched):
-        from editorial.publishing import check_write
-
         request = self.context.get("request")
         try:
-            check_write(request.user if request else None, **touched)
+            publishing.check_write(request.user if request else None, **touched)
         except DjangoPermissionDenied as denied:
             raise exceptions.PermissionDenied(str(denied)) from None
 

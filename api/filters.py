@@ -90,10 +90,11 @@ class ColumnChoicesFilter(filters.MultipleChoiceFilter):
         """One `IN` (as the web's facets), not django-filter's OR of one
         equality per value: PostgreSQL walks an index for `severity IN (4, 5)`
         but tested every row against `severity = 4 OR severity = 5` (counting
-        them at 100,000 incidents read all 97,000 index entries: 41 ms; now
-        the 31,000 that match). No DISTINCT (django-filter's default for this
-        filter): nothing is joined, and a DISTINCT over every column made
-        PostgreSQL sort the whole result."""
+        them read every entry of the index, not only those that match). No
+        DISTINCT (django-filter's default for this filter): nothing is joined,
+        and a DISTINCT over every column made PostgreSQL sort the whole
+        result (figures: docs/benchmarks.md, 'Why the indexes and query
+        shapes')."""
         if not value:
             return qs
         return self.get_method(qs)(**{f"{self.field_name}__in": sorted(set(value))})
@@ -102,7 +103,7 @@ class ColumnChoicesFilter(filters.MultipleChoiceFilter):
 class SlugsField(ModelMultipleChoiceField):
     """No slugs given is an empty list, which the filter skips. Django's
     field gives `queryset.none()`, whose truth test compiled a query: three
-    such filters cost 2 ms of every incident list that used none of them."""
+    such filters slowed every incident list that used none of them."""
 
     def clean(self, value):
         if not value and not self.required:

@@ -2,10 +2,11 @@
 its organisations, AI systems and taxonomy slugs, for a whole page at once.
 
 One SQL statement, written out: built with the ORM, the same queries
-(each with a join, an order and the page's 100 ids) cost 25 ms of Python
-on this machine against 6 ms for the database's part, a third of a cold
-100-item API page at 100,000 incidents. Table names come from the models,
-so a renamed table still reads the right one.
+(each with a join, an order and the page's 100 ids) spent several times
+longer in Python than in the database, a large share of a cold 100-item
+API page (figures: docs/benchmarks.md, 'Why the indexes and query
+shapes'). Table names come from the models, so a renamed table still
+reads the right one.
 """
 
 from django.db import connection

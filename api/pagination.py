@@ -17,7 +17,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
-from incidents.facets import FACET_CACHE_SECONDS, generation_key
+from incidents.generations import CACHE_SECONDS, generation_key
 from incidents.paging import CachedIdsPaginator, CachedRankingPaginator, DeferredJoinPaginator
 
 DEFAULT_PAGE_SIZE = 25
@@ -102,7 +102,7 @@ class ApiPagination(PageNumberPagination):
             self.django_paginator_class = partial(
                 CachedRankingPaginator,
                 ranking_key=generation_key("api-ranking", *parts, count_limit),
-                timeout=FACET_CACHE_SECONDS,
+                timeout=CACHE_SECONDS,
                 count_limit=count_limit,
                 rows_by_id=rows_by_id,
             )
@@ -111,7 +111,7 @@ class ApiPagination(PageNumberPagination):
                 CachedIdsPaginator,
                 ids_key=lambda bottom, top: generation_key("api-page-ids", *parts, bottom, top),
                 count_key=generation_key("api-count", *parts),
-                timeout=FACET_CACHE_SECONDS,
+                timeout=CACHE_SECONDS,
                 rows_by_id=rows_by_id,
             )
         else:

@@ -10,13 +10,20 @@ permissions (add_reproductionrun, change_reproductionrun).
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from reproductions.models import EvalModel, Harness, HarnessMetric, ReproductionRun, RunSample, Verdict
+from reproductions.selectors import public_metric_links, public_verdicts
 from reproductions.services import RunAlreadyActive, cancel_run, trigger_run
 
 from .errors import error_response
@@ -192,7 +199,7 @@ class RunFilterMixin:
 )
 class HarnessViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Harness.objects.select_related("grader").prefetch_related(
-        "eval_models", Prefetch("metric_links", queryset=HarnessMetric.objects.select_related("metric"))
+        "eval_models", Prefetch("metric_links", queryset=public_metric_links().select_related("metric"))
     ).order_by("name", "id")
     serializer_class = HarnessSerializer
     renderer_classes = [JSONRenderer]
@@ -212,7 +219,7 @@ class HarnessViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 )
 class RunViewSet(RunFilterMixin, ApiViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ReproductionRun.objects.select_related("harness", "model").prefetch_related(
-        Prefetch("verdicts", queryset=Verdict.objects.select_related("measurement__metric", "measurement__system").order_by("id"))
+        Prefetch("verdicts", queryset=public_verdicts().select_related("measurement__metric", "measurement__system").order_by("id"))
     ).order_by("-created", "-id")
     serializer_class = RunSerializer
     renderer_classes = [JSONRenderer]

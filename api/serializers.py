@@ -10,7 +10,6 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from editorial.publishing import stored_incident
 from incidents.citations import incident_citation_text, source_citation_text
 from incidents.confidence import BASES, LADDER, confidence_of
 from incidents.figures import interval_of
@@ -27,6 +26,7 @@ from incidents.models import (
     Source,
     TaxonomyTerm,
 )
+from incidents.publishing import stored_incident, stored_version
 from incidents.rendering import render_markdown
 from incidents.services import change_claim_status
 
@@ -236,7 +236,7 @@ class IncidentSerializer(StrictModelSerializer):
 
     def authorise(self, incident):
         """A writer without the publish permission saves drafts and leaves public entries alone."""
-        stored = Incident.objects.filter(pk=incident.pk).only("pk", "public_id", "is_published").first() if incident.pk else None
+        stored = stored_version(incident.pk)
         publishes = incident.is_published if stored is None else incident.is_published != stored.is_published
         self.check_write(incidents=[stored], publishes=publishes)
 
@@ -331,8 +331,8 @@ def _date(value):
 
 def _time_zone(context):
     """The zone DRF writes times in (the active one), looked up once per
-    response: it sits in a context-local, and two lookups per item cost 3 ms
-    of a 100-item page."""
+    response: it sits in a context-local, and two lookups per item were a
+    noticeable part of a 100-item page's time."""
     if "_time_zone" not in context:
         from django.utils import timezone
 
@@ -370,7 +370,8 @@ class IncidentDetailSerializer(IncidentSerializer):
     def to_representation(self, obj):
         """DRF's fields but the links, which come as the list's do: from one
         query the view attaches (api.list_links), where three prefetches and
-        an EXISTS cost a third of an item's 45 ms at 100,000 incidents."""
+        an EXISTS took a large share of each item's time
+        (figures: docs/benchmarks.md, 'Why the indexes and query shapes')."""
         data = {**super().to_representation(obj), **links_representation(obj, self.context)}
         return {name: data[name] for name in self.fields if name in data}
 
@@ -401,7 +402,7 @@ class IncidentRef(serializers.SlugRelatedField):
 
 class IncidentPartSerializer(StrictModelSerializer):
     """Claims, evidence and measurements: a write touches the incident they
-    belonged to and the one they will belong to (editorial.publishing)."""
+    belonged to and the one they will belong to (incidents.publishing)."""
 
     def authorise(self, instance):
         self.check_write(incidents=[stored_incident(instance), instance.incident])

@@ -9,11 +9,13 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.parsers import LimitedJSONParser
+from editorial.forms import SubmissionForm
+from editorial.models import Submission
+from editorial.submissions import client_hash, create_submission, over_submission_limit
+from incidents.visibility import is_public
 
-from .forms import SubmissionForm
-from .models import Submission
-from .submissions import client_hash, create_submission, over_submission_limit
+from .errors import PayloadTooLarge
+from .parsers import LimitedJSONParser
 
 
 class SubmissionInputSerializer(serializers.Serializer):
@@ -46,7 +48,7 @@ class SubmissionStateSerializer(serializers.ModelSerializer):
 
     def get_incident(self, obj) -> str | None:
         incident = obj.incident
-        if obj.state in (Submission.State.ACCEPTED, Submission.State.MERGED) and incident and incident.is_published:
+        if obj.state in (Submission.State.ACCEPTED, Submission.State.MERGED) and incident and is_public(incident):
             return incident.public_id
         return None
 
@@ -72,8 +74,6 @@ class SubmissionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
     def create(self, request, *args, **kwargs):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.AIKB_SUBMISSION_MAX_BYTES + 64 * 1024:
-            from api.errors import PayloadTooLarge
-
             raise PayloadTooLarge(f"The submission is larger than {settings.AIKB_SUBMISSION_MAX_BYTES:,} bytes.")
         client = client_hash(request.META.get("REMOTE_ADDR", ""))
         if over_submission_limit(client):

@@ -6,11 +6,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from editorial.api import SubmissionViewSet
-
 from . import docs, feeds, views
 from .briefings import BriefingViewSet
 from .reproductions import HarnessViewSet, RunViewSet
+from .submissions import SubmissionViewSet
 
 app_name = "api"
 

@@ -7,7 +7,7 @@ behaviour: unknown query parameters refused by name, conditional GET
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
@@ -28,14 +28,8 @@ from incidents.models import (
     TaxonomyTerm,
 )
 from incidents.search import normalise_query
-from incidents.selectors import (
-    MAX_LISTED_RESULTS,
-    MAX_MERGE_HOPS,
-    SORT_ORDERS,
-    public_organisations,
-    public_sources,
-    public_systems,
-)
+from incidents.selectors import MAX_LISTED_RESULTS, SORT_ORDERS
+from incidents.visibility import public_organisations, public_sources, public_systems, resolve_public_id
 
 from . import filters as api_filters
 from . import serializers as s
@@ -301,7 +295,8 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     def page_cache_parts(self):
         """Public lists and searches cache their count and page ids (see
         ApiPagination); the parameters but the page number name them.
-        Counting 97,000 public incidents took 10 ms a request."""
+        Counting every public incident again on each request was slow
+        (figures: docs/benchmarks.md, 'Why the indexes and query shapes')."""
         params = self.request.query_params
         if self.action != "list" or can_see_drafts(self.request.user):
             return None
@@ -310,7 +305,7 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     def page_count_limit(self):
         """A search is counted, and paged by rank, no further than the
         website lists (see ApiPagination): ranking still reads every match,
-        but counting 80,000 matches exactly cost as much again."""
+        but counting every match exactly cost as much again."""
         if self.action == "list" and normalise_query(self.request.query_params.get("q", "")):
             return MAX_LISTED_RESULTS
         return None
@@ -331,19 +326,14 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
 
     def _merged_redirect(self, public_id):
         """301 to the surviving entry when `public_id` was merged (followed
-        through chains), if the reader may see the survivor."""
-        row = Incident.objects.filter(public_id=public_id).values("merged_into_id", "is_published").first()
-        if row is None or row["merged_into_id"] is None:
+        through chains, by incidents.visibility), if the reader may see it."""
+        if not Incident.objects.filter(public_id=public_id, merged_into__isnull=False).exists():
             return None
-        target_id, hops = row["merged_into_id"], 0
-        while hops < MAX_MERGE_HOPS:
-            target = Incident.objects.filter(pk=target_id).values("public_id", "merged_into_id", "is_published").first()
-            if target is None or target["merged_into_id"] is None:
-                break
-            target_id, hops = target["merged_into_id"], hops + 1
-        if target is None or (not target["is_published"] and not can_see_drafts(self.request.user)):
+        try:
+            target = resolve_public_id(public_id, include_drafts=can_see_drafts(self.request.user))
+        except Http404:
             return None
-        url = reverse("api:incident-detail", kwargs={"public_id": target["public_id"]})
+        url = reverse("api:incident-detail", kwargs={"public_id": target.public_id})
         if self.request.META.get("QUERY_STRING"):
             url += "?" + self.request.META["QUERY_STRING"]
         return HttpResponsePermanentRedirect(self.request.build_absolute_uri(url))

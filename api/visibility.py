@@ -3,7 +3,7 @@ rights see the public ones (published, not merged away, as on the website);
 editors (change_incident permission) also see drafts and merged entries."""
 
 from incidents.models import Incident
-from incidents.selectors import public_incidents
+from incidents.visibility import public_incidents
 
 
 def can_see_drafts(user) -> bool:

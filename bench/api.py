@@ -124,7 +124,7 @@ def main() -> list[tuple]:
     from django.test import Client, override_settings
 
     from incidents.search import trigram_available
-    from incidents.selectors import public_incidents
+    from incidents.visibility import public_incidents
 
     rng = random.Random(20251230)
     published = public_incidents().count()

@@ -44,7 +44,7 @@ def setup_bench_database(incidents: int, verbose: bool = True) -> None:
     call_command("migrate", verbosity=0)
 
     from incidents.models import Incident
-    from incidents.synthetic import SLUG_PREFIX
+    from reproductions.synthetic import SLUG_PREFIX
 
     have = Incident.objects.filter(slug__startswith=SLUG_PREFIX).count()
     if have < incidents:

@@ -55,9 +55,9 @@ def empty_shared_cache(url: str) -> None:
 
 
 def write_public_ids(path: Path) -> None:
-    from incidents.models import Incident
+    from incidents.visibility import public_incidents
 
-    ids = Incident.objects.filter(is_published=True).order_by("?").values_list("public_id", flat=True)[:5000]
+    ids = public_incidents().order_by("?").values_list("public_id", flat=True)[:5000]
     path.write_text("\n".join(ids))
 
 

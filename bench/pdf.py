@@ -51,7 +51,7 @@ def briefing_figures():
     from briefings.pdf import html_to_pdf, page_count
     from briefings.selectors import published_incident
     from briefings.services import GENERATED_AT, incident_briefing_html
-    from incidents.selectors import public_incidents
+    from incidents.visibility import public_incidents
 
     richest = public_incidents().annotate(n=Count("evidence")).order_by("-n", "id").values_list("public_id", "n")[0]
     incident = published_incident(richest[0])
@@ -73,7 +73,7 @@ def digest_figures():
     from briefings.pdf import html_to_pdf, page_count
     from briefings.selectors import _with_previous_values
     from incidents.models import Claim, Measurement, Source
-    from incidents.selectors import public_incidents
+    from incidents.visibility import public_incidents
 
     incidents = list(
         public_incidents()

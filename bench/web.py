@@ -93,7 +93,8 @@ def main() -> list[tuple]:
 
     from incidents.models import AISystem, Metric, Organisation, TaxonomyTerm
     from incidents.search import trigram_available
-    from incidents.selectors import MAX_LISTED_RESULTS, PAGE_SIZE, public_incidents
+    from incidents.selectors import MAX_LISTED_RESULTS, PAGE_SIZE
+    from incidents.visibility import public_incidents
 
     rng = random.Random(20251230)
     published = public_incidents().count()

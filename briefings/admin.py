@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from . import services
+from . import delivery
 from .models import Briefing, Digest, DigestDelivery, Subscription
 
 
@@ -49,7 +49,7 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send again (stuck in sending after checking the mail log, or failed)")
     def send_again(self, request, queryset):
-        reopened, queued = services.send_again(queryset.values_list("pk", flat=True))
+        reopened, queued = delivery.send_again(queryset.values_list("pk", flat=True))
         if not reopened:
             self.message_user(request, "Only deliveries that are sending or failed can be sent again.", messages.WARNING)
         elif queued < reopened:

@@ -2,11 +2,14 @@
 with its interval as a whisker. Plain inline SVG that WeasyPrint draws as
 vectors; the data table printed beside each chart carries the exact values.
 
-(The web pages have their own charts; this one is sized for A4 print.)
+(The web pages have their own charts; this one is sized for A4 print. Numbers
+read as on the web: incidents.figures.)
 """
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from incidents.figures import format_value
 
 WIDTH = 240
 BAR_HEIGHT = 16
@@ -22,13 +25,6 @@ def _axis_max(unit: str, values: list[float]) -> float:
         return 1.0
     top = max(values) if values else 1.0
     return top if top > 0 else 1.0
-
-
-def format_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return {"percent": f"{text}%", "ratio": f"{text}:1", "usd": f"${text}"}.get(unit, text)
 
 
 def bar_chart_svg(rows: list[dict], unit: str, title: str) -> SafeString:

@@ -20,13 +20,20 @@ the mail log, an editor reopens it with the admin's "Send again" action
 import datetime
 import logging
 
+from celery import signature
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.queueing import send
+
 from .digests import DigestFilter, build_digest, previous_period
 from .emails import digest_message
 from .models import DigestDelivery, Subscription
+from .services import REQUEUE_AFTER, requeue_undispatched_renders
+
+# Sent by name: briefings.tasks calls this module.
+RENDER_AND_SEND_DIGEST = signature("briefings.tasks.render_and_send_digest")
 
 logger = logging.getLogger(__name__)
 
@@ -149,3 +156,25 @@ def reopen(delivery_ids) -> list[int]:
                 last_error=f"Reopened by an editor, after {attempts} attempt(s), from '{status}'.",
             )
     return [pk for pk, _, _ in rows]
+
+
+def send_again(delivery_ids) -> tuple[int, int]:
+    """Reopen the given digest deliveries (see reopen) and queue each.
+    Returns (reopened, queued); one the broker did not take now is queued
+    by requeue_undispatched once it is back."""
+    reopened = reopen(delivery_ids)
+    queued = sum(bool(send(RENDER_AND_SEND_DIGEST, delivery_id)) for delivery_id in reopened)
+    return len(reopened), queued
+
+
+def requeue_undispatched(now: datetime.datetime | None = None) -> int:
+    """Send the renders and digest deliveries recorded while the broker was
+    unreachable (see config.queueing). Both tasks are idempotent, so one
+    sent twice is still done once. Returns how many were sent."""
+    now = now or timezone.now()
+    sent = requeue_undispatched_renders(now)
+    for delivery_id in DigestDelivery.objects.filter(
+        status=DigestDelivery.Status.PENDING, attempts=0, created__lt=now - REQUEUE_AFTER
+    ).values_list("pk", flat=True):
+        sent += bool(send(RENDER_AND_SEND_DIGEST, delivery_id))
+    return sent

@@ -11,12 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Incident, Organisation, TaxonomyTerm
-from incidents.selectors import public_incidents
+from incidents.visibility import public_incidents
 
 from .models import Briefing, Cadence, Digest
 from .selectors import digest_content
 from .services import GENERATED_AT, SITE_AUTHOR, briefing_for_html, render_briefing
-
 
 EMAIL_HIGHLIGHTS = 10
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from incidents.models import Incident, TaxonomyTerm
-from incidents.selectors import public_organisations
+from incidents.visibility import public_organisations
 
 from .digests import DigestFilter
 from .models import Cadence

@@ -5,25 +5,27 @@ from collections import defaultdict
 
 from django.db.models import Prefetch
 
+from incidents import selectors
 from incidents.citations import incident_url
-from incidents.figures import as_of_display, interval_of
+from incidents.confidence import with_confidence
+from incidents.figures import as_of_display, format_value, interval_of, interval_text, measurement_label
+from incidents.identifiers import PUBLIC_ID_RE
 from incidents.models import (
     Claim,
     ClaimStatusChange,
     Evidence,
     Incident,
     IncidentOrganisation,
-    IncidentRelation,
     IncidentSystem,
     Measurement,
     Source,
 )
-from incidents.confidence import with_confidence
-from incidents.selectors import PUBLIC_ID_RE, attach_claims, public_incidents
+from incidents.selectors import attach_claims
+from incidents.visibility import public_incidents
 from reproductions.models import Verdict
 from reproductions.selectors import reproductions_for_incident
 
-from .charts import bar_chart_svg, format_value
+from .charts import bar_chart_svg
 
 EVIDENCE_QS = Evidence.objects.select_related("source").order_by("id")
 
@@ -49,16 +51,10 @@ def published_incident(public_id: str) -> Incident:
             Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
             Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system")),
             "taxonomy",
+            *selectors.public_relations(),
         )
         .get()
     )
-
-
-def _measurement_label(measurement: Measurement) -> str:
-    parts = [str(measurement.system) if measurement.system_id else "All systems"]
-    if measurement.label:
-        parts.append(measurement.label)
-    return " · ".join(parts)
 
 
 def metric_panels(measurements) -> list[dict]:
@@ -72,17 +68,12 @@ def metric_panels(measurements) -> list[dict]:
         for m in rows:
             interval = interval_of(m, metric.unit)
             data.append({
-                "label": _measurement_label(m),
+                "label": measurement_label(m),
                 "value": m.value,
                 "lower": interval.lower if interval else None,
                 "upper": interval.upper if interval else None,
                 "display": format_value(m.value, metric.unit),
-                "interval": (
-                    f"{format_value(interval.lower, metric.unit)}–{format_value(interval.upper, metric.unit)}"
-                    + (" (Wilson, from n)" if interval.kind == "wilson" else "")
-                    if interval
-                    else ""
-                ),
+                "interval": interval_text(m, metric.unit),
                 "sample_size": m.sample_size,
                 "as_of": m.as_of,
                 "as_of_display": as_of_display(m),
@@ -94,15 +85,9 @@ def metric_panels(measurements) -> list[dict]:
 
 
 def related_incidents(incident: Incident) -> list[dict]:
-    """Published incidents related either way, with the relation's wording."""
-    relations = IncidentRelation.objects.filter(from_incident=incident, to_incident__is_published=True).select_related(
-        "to_incident"
-    )
-    inverse = IncidentRelation.objects.filter(to_incident=incident, from_incident__is_published=True).select_related(
-        "from_incident"
-    )
-    rows = [{"incident": r.to_incident, "type": r.get_relation_type_display(), "note": r.note} for r in relations]
-    rows += [{"incident": r.from_incident, "type": r.get_relation_type_display(), "note": r.note} for r in inverse]
+    """Public incidents related either way (incidents.selectors.related_incidents,
+    from published_incident's prefetches), with their addresses, by public id."""
+    rows = selectors.related_incidents(incident)
     for row in rows:
         row["url"] = incident_url(row["incident"])
     return sorted(rows, key=lambda row: row["incident"].public_id)

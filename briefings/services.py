@@ -1,4 +1,5 @@
 """Briefing PDFs: build the HTML, find or make the stored render for it.
+(Digests and their delivery are briefings.digests and briefings.delivery.)
 
 A render is cached by the SHA-256 of its inputs (the HTML with the generation
 time left as a placeholder, the stylesheet and the renderer version): the same
@@ -11,6 +12,7 @@ import hashlib
 import logging
 import time
 
+from celery import signature
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -24,6 +26,10 @@ from .pdf import html_to_pdf, page_count, renderer_fingerprint
 from .selectors import incident_briefing_context
 
 logger = logging.getLogger(__name__)
+
+# Sent by name: briefings.tasks calls this module, so importing it here
+# would make the two import each other.
+RENDER_BRIEFING_PDF = signature("briefings.tasks.render_briefing_pdf")
 
 # Stands in for the generation time while hashing; replaced just before rendering.
 GENERATED_AT = "@@AIKB-GENERATED-AT@@"
@@ -143,15 +149,13 @@ def incident_briefing(incident: Incident) -> Briefing:
 def request_incident_briefing(incident: Incident) -> Briefing:
     """The incident's current briefing, queued for rendering on the `pdf`
     queue (after commit) unless it is already stored. For the API's 202."""
-    from .tasks import render_briefing_pdf
-
     html = incident_briefing_html(incident)
     briefing = briefing_for_html(Briefing.Kind.INCIDENT, html, f"{incident.public_id}: {incident.title}", incident)
     if not briefing.is_ready:
         if briefing.status == Briefing.Status.FAILED:
             Briefing.objects.filter(pk=briefing.pk).update(status=Briefing.Status.QUEUED, error="")
             briefing.status, briefing.error = Briefing.Status.QUEUED, ""
-        send_on_commit(render_briefing_pdf, briefing.pk, on_sent=lambda task_id: _record_task(briefing.pk, task_id))
+        send_on_commit(RENDER_BRIEFING_PDF, briefing.pk, on_sent=lambda task_id: _record_task(briefing.pk, task_id))
     return briefing
 
 
@@ -159,40 +163,21 @@ def _record_task(briefing_id: int, task_id: str) -> None:
     Briefing.objects.filter(pk=briefing_id).update(task_id=task_id)
 
 
-# A render or delivery recorded this long ago without reaching the broker is sent again.
+# A render recorded this long ago without reaching the broker is sent again.
 REQUEUE_AFTER = datetime.timedelta(minutes=1)
 
 
-def requeue_undispatched(now: datetime.datetime | None = None) -> int:
-    """Send the renders and digest deliveries that were recorded while the
-    broker was unreachable (see config.queueing). Both tasks are idempotent,
-    so one sent twice is still done once. Returns how many were sent."""
-    from .models import DigestDelivery
-    from .tasks import render_and_send_digest, render_briefing_pdf
-
+def requeue_undispatched_renders(now: datetime.datetime | None = None) -> int:
+    """Send the renders recorded while the broker was unreachable (see
+    config.queueing); the task is idempotent, so one sent twice is still
+    rendered once. Returns how many were sent."""
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
     sent = 0
     for briefing_id in Briefing.objects.filter(status=Briefing.Status.QUEUED, task_id="", created__lt=cutoff).values_list(
         "pk", flat=True
     ):
-        task_id = send(render_briefing_pdf, briefing_id)
+        task_id = send(RENDER_BRIEFING_PDF, briefing_id)
         if task_id:
             _record_task(briefing_id, task_id)
             sent += 1
-    for delivery_id in DigestDelivery.objects.filter(
-        status=DigestDelivery.Status.PENDING, attempts=0, created__lt=cutoff
-    ).values_list("pk", flat=True):
-        sent += bool(send(render_and_send_digest, delivery_id))
     return sent
-
-
-def send_again(delivery_ids) -> tuple[int, int]:
-    """Reopen the given digest deliveries (see delivery.reopen) and queue
-    each. Returns (reopened, queued); one the broker did not take now is
-    queued by requeue_undispatched once it is back."""
-    from .delivery import reopen
-    from .tasks import render_and_send_digest
-
-    reopened = reopen(delivery_ids)
-    queued = sum(bool(send(render_and_send_digest, delivery_id)) for delivery_id in reopened)
-    return len(reopened), queued

@@ -46,7 +46,7 @@ def send_due_digests(cadence: str) -> int:
 @shared_task(name="briefings.tasks.requeue_undispatched")
 def requeue_undispatched() -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): send what a broker outage held back."""
-    return services.requeue_undispatched()
+    return delivery.requeue_undispatched()
 
 
 @shared_task(

@@ -2,9 +2,9 @@
 
 Python's cyclic garbage collector now and then walks every object the
 process holds. With Django, DRF and every view loaded that is about 200,000
-objects, and one such full collection took 95-150 ms here, added to
-whichever request happened to trigger it: at 100,000 incidents that was
-most of the slowest 5 % of API searches. `gc.freeze()` moves what start-up
+objects, and one such full collection is added to whichever request
+happened to trigger it: it made most of the slowest 5 % of API searches
+(figures: docs/benchmarks.md, 'Why the indexes and query shapes'). `gc.freeze()` moves what start-up
 loaded (code, URL patterns, serializers, templates' compiled forms) to a
 permanent generation that collections skip, as CPython's documentation of
 gc.freeze suggests for long-running servers; a collection then walks only

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from incidents.health import healthz
+from .health import healthz
 
 handler500 = "config.errors.server_error"
 

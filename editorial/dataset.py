@@ -15,7 +15,8 @@ from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Q
+
+from incidents.visibility import IN_DATASET, in_dataset_q
 
 FORMAT = "aikb-dataset"
 VERSION = 1
@@ -27,14 +28,14 @@ class DatasetError(Exception):
 
 
 def _published_incidents(model):
-    # Merged entries stay in the dataset so their public ids keep redirecting.
-    return model.objects.filter(Q(is_published=True) | Q(merged_into__is_published=True))
+    # Merged entries stay in the dataset so their public ids keep redirecting (incidents.visibility).
+    return model.objects.filter(IN_DATASET)
 
 
 def _sections() -> list[tuple[str, Callable]]:
     """(model label, queryset of what is exported), parents before children."""
-    published = Q(incident__is_published=True) | Q(incident__merged_into__is_published=True)
-    claim_published = Q(claim__incident__is_published=True) | Q(claim__incident__merged_into__is_published=True)
+    published = in_dataset_q("incident")
+    claim_published = in_dataset_q("claim__incident")
 
     def everything(model):
         return model.objects.all()

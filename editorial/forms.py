@@ -2,9 +2,10 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.http import Http404
 
-from incidents.models import Incident
 from incidents.text import CleanTextForm
+from incidents.visibility import resolve_public_id
 
 from .models import Submission
 
@@ -33,10 +34,11 @@ class SubmissionForm(CleanTextForm, forms.Form):
         public_id = self.cleaned_data["incident"].strip().upper()
         if not public_id:
             return None
-        incident = Incident.objects.filter(public_id=public_id, is_published=True).first()
-        if incident is None:
-            raise forms.ValidationError("No published incident has this identifier.")
-        return incident
+        try:
+            # A merged entry's evidence goes to the entry it was merged into.
+            return resolve_public_id(public_id)
+        except Http404:
+            raise forms.ValidationError("No published incident has this identifier.") from None
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

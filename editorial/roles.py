@@ -5,7 +5,7 @@ exists so an account can be given exactly the public view. Journalists
 read through an API token at a higher rate (api/throttling.py looks for the
 "journalist" group). Contributors add material and submissions' sources, as
 drafts: only editors publish, or change what the public reads
-(incidents.publish_incident, editorial/publishing.py); editors also change
+(incidents.publish_incident, incidents/publishing.py); editors also change
 and delete, moderate submissions and revert revisions; administrators hold
 every permission.
 """

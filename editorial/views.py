@@ -3,7 +3,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from incidents import selectors
+from incidents.visibility import public_incidents, resolve_public_id
 
 from . import history
 from .forms import SubmissionForm
@@ -66,10 +66,10 @@ def track(request, token):
 def incident_history(request, public_id):
     """Every revision of the incident and its claims, evidence and
     measurements; who made it is shown to staff only."""
-    target = selectors.resolve_incident(public_id)
+    target = resolve_public_id(public_id)
     if target.public_id != public_id:
         return HttpResponsePermanentRedirect(f"/incidents/{target.public_id}/history/")
-    incident = selectors.public_incidents().filter(pk=target.pk).first()
+    incident = public_incidents().filter(pk=target.pk).first()
     if incident is None:
         raise Http404("No such incident.")
     show_editors = request.user.is_authenticated and request.user.is_staff

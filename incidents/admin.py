@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from editorial.publishing import check_write, may_publish, stored_incident
+from incidents.publishing import check_write, may_publish, stored_incident
 
+from .confidence import confidence_of, incident_status_for, with_confidence
 from .models import (
     AISystem,
     Claim,
@@ -20,13 +21,12 @@ from .models import (
     Source,
     TaxonomyTerm,
 )
-from .confidence import confidence_of, incident_status_for, with_confidence
 from .services import change_claim_status
 
 
 class EntryPartInline:
     """An incident's parts (links, claims, evidence, figures) change with the
-    entry: only an editor touches those of a public one (editorial.publishing)."""
+    entry: only an editor touches those of a public one (incidents.publishing)."""
 
     def _public_and_not_yours(self, request, obj) -> bool:
         return obj is not None and obj.is_published and not may_publish(request.user)
@@ -211,7 +211,7 @@ class StatusChangeInline(admin.TabularInline):
 
 class EntryPartAdmin(SimpleHistoryAdmin):
     """Claims, evidence and measurements on their own pages: a part of a
-    public entry is the editors' to change (editorial.publishing), and the
+    public entry is the editors' to change (incidents.publishing), and the
     form says so when a writer picks a public entry."""
 
     def has_change_permission(self, request, obj=None):

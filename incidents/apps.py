@@ -6,4 +6,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import generations, signals  # noqa: F401
+
+        # What cached counts and rankings are read from (incidents.generations).
+        followed = ["Incident", "IncidentOrganisation", "IncidentSystem", "Organisation", "AISystem", "TaxonomyTerm",
+                    "Claim", "Evidence"]
+        generations.follow(
+            *(self.get_model(name) for name in followed),
+            through=[self.get_model("Incident").taxonomy.through],
+        )

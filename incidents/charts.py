@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from .confidence import confidence_of
-from .figures import interval_of
+from .figures import format_bounds, format_value, interval_of, measurement_label
 from .models import Metric
 
 WIDTH = 400
@@ -20,44 +20,6 @@ ROW_HEIGHT = 40
 BAR_HEIGHT = 14
 TOP = 8
 AXIS_HEIGHT = 24
-
-
-def format_number(value: float) -> str:
-    if value is None:
-        return ""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def format_value(value: float, unit: str) -> str:
-    """A value as people read it for its unit: 96%, 2,000:1, $1,200, 0.21."""
-    if value is None:
-        return ""
-    number = format_number(value)
-    if unit == Metric.Unit.PERCENT:
-        return f"{number}%"
-    if unit == Metric.Unit.RATIO:
-        return f"{number}:1"
-    if unit == Metric.Unit.USD:
-        return f"${number}"
-    return number
-
-
-def format_bounds(lower, upper, unit: str) -> str:
-    if lower is None and upper is None:
-        return ""
-    return f"{format_value(lower, unit) if lower is not None else '?'}\u2013{format_value(upper, unit) if upper is not None else '?'}"
-
-
-def measurement_label(measurement) -> str:
-    """What a measurement is of: its system and condition, or the field as a whole."""
-    parts = [str(measurement.system) if measurement.system_id else "All systems"]
-    if measurement.label:
-        parts.append(f"({measurement.label})")
-    return " ".join(parts)
 
 
 LABEL_CHARS = 50  # what fits above a bar at 12 px in the chart's 400 units

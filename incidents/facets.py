@@ -13,21 +13,17 @@ facets go through the indexed foreign keys of their link tables, and
 has-reproduction is a column the database keeps (Incident.has_reproduction).
 """
 
-import hashlib
 import json
 import re
-import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import ExtractYear
 from django.db.models.lookups import In
 
-from reproductions.models import Verdict
-
+from .generations import CACHE_SECONDS, generation_key
 from .models import Incident, IncidentOrganisation, IncidentSystem, TaxonomyTerm
 
 MAX_VALUES_PER_FACET = 20
@@ -327,44 +323,8 @@ def parse_facets(params) -> FacetSelection:
 
 # Counting facets is the costly part of the list page (five grouped queries
 # over every matching incident), and the same counts serve every page and
-# sort order of one search. They are cached under a generation that any
-# change to the counted data replaces (signals below); bulk writes that skip
-# signals (synthetic data, raw SQL) show within FACET_CACHE_SECONDS. With a
-# per-process cache (LocMemCache) other processes also see an editor's change
-# within that time; with the shared Redis cache (AIKB_CACHE_URL), at once.
-FACET_CACHE_SECONDS = 60
-_GENERATION_KEY = "incidents:facets:generation"
-
-
-def _generation() -> int:
-    generation = cache.get(_GENERATION_KEY)
-    if generation is None:
-        cache.add(_GENERATION_KEY, time.time_ns(), None)
-        generation = cache.get(_GENERATION_KEY)
-    return generation
-
-
-def _new_generation() -> None:
-    cache.set(_GENERATION_KEY, time.time_ns(), None)
-
-
-def invalidate_facet_counts(**kwargs) -> None:
-    """Start a new generation: counts cached before are no longer read. And
-    again when the transaction commits: until then other processes still
-    read the old data, and what they count meanwhile is cached under the
-    first new generation. Outside a transaction the change is committed
-    already, and once is enough."""
-    _new_generation()
-    if connection.in_atomic_block:
-        transaction.on_commit(_new_generation)
-
-
-def generation_key(*parts) -> str:
-    """A cache key for something read from the counted data (counts, a
-    page's ids): it changes with the generation, so a change to the data is
-    never answered from the cache."""
-    raw = json.dumps([_generation(), *parts], ensure_ascii=True, default=str)
-    return "incidents:facets:" + hashlib.sha256(raw.encode()).hexdigest()
+# sort order of one search: they are cached under the data's current
+# generation (incidents.generations).
 
 
 def _cache_key(text: str, selection: FacetSelection, *extra) -> str:
@@ -391,23 +351,7 @@ def cached_facet_counts(text: str, selection: FacetSelection):
 
 
 def store_facet_counts(text: str, selection: FacetSelection, counts) -> None:
-    cache.set(_cache_key(text, selection), counts, FACET_CACHE_SECONDS)
-
-
-def _connect_invalidation() -> None:
-    from .models import AISystem, Claim, Evidence, Organisation
-
-    for model in (Incident, IncidentOrganisation, IncidentSystem, Organisation, AISystem, TaxonomyTerm, Claim,
-                  Evidence, Verdict):
-        uid = f"facet-counts-{model._meta.label}"
-        post_save.connect(invalidate_facet_counts, sender=model, weak=False, dispatch_uid=uid + "-save")
-        post_delete.connect(invalidate_facet_counts, sender=model, weak=False, dispatch_uid=uid + "-delete")
-    m2m_changed.connect(
-        invalidate_facet_counts, sender=Incident.taxonomy.through, weak=False, dispatch_uid="facet-counts-taxonomy"
-    )
-
-
-_connect_invalidation()
+    cache.set(_cache_key(text, selection), counts, CACHE_SECONDS)
 
 
 def facet_counts(base, selection: FacetSelection) -> tuple[int, list[FacetResult]]:

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from .rendering import render_markdown
-from .selectors import public_incidents
 from .text import for_xml
+from .visibility import public_incidents
 
 FEED_SIZE = 50
 

@@ -1,6 +1,7 @@
 """How a measurement reads, the same on every page, in the API and in PDFs:
-its interval (the source's own bounds, or for a rate with a known sample
-size its 95% Wilson interval), and its date at the precision it is known.
+its value in its unit (96%, 2,000:1), its interval (the source's own bounds,
+or for a rate with a known sample size its 95% Wilson interval), what it is
+of (system and condition), and its date at the precision it is known.
 
 Pure functions over a measurement's fields; no queries.
 """
@@ -60,6 +61,55 @@ def interval_of(measurement, unit: str | None = None) -> Interval | None:
         lower, upper = rate_interval(measurement.value, measurement.sample_size, scale)
         return Interval(lower, upper, "wilson")
     return None
+
+
+def format_number(value: float) -> str:
+    if value is None:
+        return ""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def format_value(value: float, unit: str) -> str:
+    """A value as people read it for its unit: 96%, 2,000:1, $1,200, 0.21."""
+    if value is None:
+        return ""
+    number = format_number(value)
+    if unit == Metric.Unit.PERCENT:
+        return f"{number}%"
+    if unit == Metric.Unit.RATIO:
+        return f"{number}:1"
+    if unit == Metric.Unit.USD:
+        return f"${number}"
+    return number
+
+
+def format_bounds(lower, upper, unit: str) -> str:
+    if lower is None and upper is None:
+        return ""
+    return f"{format_value(lower, unit) if lower is not None else '?'}\u2013{format_value(upper, unit) if upper is not None else '?'}"
+
+
+def measurement_label(measurement) -> str:
+    """What a measurement is of: its system and condition, or the field as a whole."""
+    parts = [str(measurement.system) if measurement.system_id else "All systems"]
+    if measurement.label:
+        parts.append(f"({measurement.label})")
+    return " ".join(parts)
+
+
+def interval_text(measurement, unit: str | None = None) -> str:
+    """The interval as shown beside a value: "90.2%–98.4% (Wilson, from n)"
+    when computed here, the bounds alone when given, "" when none."""
+    unit = unit or measurement.metric.unit
+    interval = interval_of(measurement, unit)
+    if interval is None:
+        return ""
+    text = format_bounds(interval.lower, interval.upper, unit)
+    return f"{text} (Wilson, from n)" if interval.kind == "wilson" else text
 
 
 def as_of_display(measurement) -> str:

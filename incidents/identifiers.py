@@ -1,8 +1,19 @@
-"""Public identifiers (AIKB-YYYY-NNNN): handed out once per incident, never reused or changed."""
+"""Public identifiers (AIKB-YYYY-NNNN): handed out once per incident, never reused or changed.
 
+Called from Incident.save; the models are looked up through the app
+registry, so this module and incidents.models do not import each other.
+"""
+
+import re
+
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+PUBLIC_ID_PATTERN = r"^AIKB-\d{4}-\d{4,}$"
+# Checked before querying, so odd path text (a NUL byte, 10 kB) is a plain 404.
+PUBLIC_ID_RE = re.compile(PUBLIC_ID_PATTERN)
 
 
 def format_public_id(year: int, number: int) -> str:
@@ -11,7 +22,8 @@ def format_public_id(year: int, number: int) -> str:
 
 def assign_public_id(incident) -> None:
     """Give a new incident the next free identifier of the year it was first reported."""
-    from .models import Incident, PublicIdCounter
+    Incident = type(incident)
+    PublicIdCounter = apps.get_model("incidents", "PublicIdCounter")
 
     year = (incident.reported_on or incident.occurred_on or timezone.now().date()).year
     with transaction.atomic():
@@ -26,10 +38,8 @@ def assign_public_id(incident) -> None:
 
 
 def ensure_public_id_unchanged(incident) -> None:
-    from .models import Incident
-
     if incident.pk is None:
         return
-    stored = Incident.objects.filter(pk=incident.pk).values_list("public_id", flat=True).first()
+    stored = type(incident).objects.filter(pk=incident.pk).values_list("public_id", flat=True).first()
     if stored is not None and stored != incident.public_id:
         raise ValidationError({"public_id": f"The public identifier {stored} is permanent and cannot be changed."})

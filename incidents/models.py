@@ -20,9 +20,10 @@ from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from .identifiers import PUBLIC_ID_PATTERN, assign_public_id, ensure_public_id_unchanged
 from .text import CleanText
+from .visibility import HIDDEN, PUBLIC, PUBLIC_FIELDS
 
-PUBLIC_ID_PATTERN = r"^AIKB-\d{4}-\d{4,}$"
 TIMESTAMP_PATTERN = re.compile(r"^\d{1,2}:\d{2}:\d{2}$")
 
 
@@ -236,13 +237,14 @@ class Incident(TimeStamped):
     # the database (triggers of migration reproductions 0006), whoever
     # writes verdicts, claims or the incident: a filter and facet on a
     # column of the covering indexes below, where testing each incident
-    # against the verdicts' ids cost 10-27 ms a query at 100,000 incidents.
+    # against the verdicts' ids slowed every query (figures behind this
+    # file's comments: docs/benchmarks.md, 'Why the indexes and query shapes').
     has_reproduction = models.BooleanField(default=False, editable=False)
     history = HistoricalRecords(excluded_fields=["search_vector", "has_reproduction"])
 
     class Meta:
         ordering = ["-reported_on", "-id"]
-        # editorial.publishing: publishing, and changing what the public
+        # incidents.publishing: publishing, and changing what the public
         # reads, is an editor's act.
         permissions = [("publish_incident", "Can publish entries and change what the public reads")]
         constraints = [
@@ -261,47 +263,45 @@ class Incident(TimeStamped):
             # counting reads this index alone, not the wide table rows. With
             # the report date, a facet's matching ids come in the default
             # order's terms from here too: a search for a name ("claude",
-            # 15,000 linked incidents) with kind=incident (half of them) read
-            # the whole table for the dates (82 ms at 100,000; now 27).
+            # thousands of linked incidents) with kind=incident (half of them)
+            # read the whole table for the dates.
             models.Index(
                 fields=["kind", "status", "severity", "setting", "occurred_on"],
                 include=["id", "reported_on", "has_reproduction"],
-                condition=Q(is_published=True, merged_into__isnull=True),
+                condition=PUBLIC,
                 name="incident_public_facets",
             ),
             # The year facet (incidents.facets.occurred_in_years) with the
             # default order, newest report first. Occurrence and report dates
             # go together, so walking the date order for an early year read
-            # nearly every row before its first match (200 ms at 100,000);
-            # here a year's rows are adjacent and in order. occurred_on is
-            # included so that counting a year reads this index alone, and
-            # the other date and severity orders so that a year sorted by
-            # them is read from here too, not from its 12,000 wide rows
-            # (year=2024&ordering=-severity: 27 ms at 100,000; now 5). Kind,
-            # status and setting are included so that a year with another
-            # facet is counted and paged from here as well: it AND-ed this
-            # index's bitmap with the kind's 50,000 rows, then read the rows
-            # (year=2024&kind=incident: 37 ms per query at 100,000; now 7).
+            # nearly every row before its first match; here a year's rows
+            # are adjacent and in order. occurred_on is included so that
+            # counting a year reads this index alone, and the other date and
+            # severity orders so that a year sorted by them is read from here
+            # too, not from its wide rows (year=2024&ordering=-severity).
+            # Kind, status and setting are included so that a year with
+            # another facet is counted and paged from here as well: it AND-ed
+            # this index's bitmap with the kind's, then read the rows
+            # (year=2024&kind=incident).
             models.Index(
                 ExtractYear("occurred_on"),
                 F("reported_on").desc(nulls_last=True),
                 F("id").desc(),
                 include=["occurred_on", "severity", "updated", "created", "kind", "status", "setting", "has_reproduction"],
-                condition=Q(is_published=True, merged_into__isnull=True),
+                condition=PUBLIC,
                 name="incident_public_year",
             ),
             # Most severe first. The API's order (ordering=-severity, ties by
             # id) is walked until a page of matches, for filters that keep
             # most incidents (kind=incident, has_reproduction=false), instead
-            # of sorting all of them (20-35 ms at 100,000; now 1-3). The
-            # website's and home page's (ties newest report first) sort the
-            # most severe group by the included date, without reading rows
-            # (26-38 ms; now 3).
+            # of sorting all of them. The website's and home page's (ties
+            # newest report first) sort the most severe group by the included
+            # date, without reading rows.
             models.Index(
                 F("severity").desc(),
                 F("id").desc(),
                 include=["reported_on", "has_reproduction"],
-                condition=Q(is_published=True, merged_into__isnull=True),
+                condition=PUBLIC,
                 name="incident_public_severity",
             ),
             # The public incidents with a reproduction, a few percent, in
@@ -312,17 +312,17 @@ class Incident(TimeStamped):
                 F("reported_on").desc(nulls_last=True),
                 F("id").desc(),
                 include=["occurred_on", "severity", "updated", "created", "kind", "status", "setting"],
-                condition=Q(is_published=True, merged_into__isnull=True, has_reproduction=True),
+                condition=Q(**PUBLIC_FIELDS, has_reproduction=True),
                 name="incident_public_reproduced",
             ),
             # The few incidents the public may not see (drafts, merged), by
-            # id: the rows that hang off incidents (a metric's 33,000
-            # measurements) are kept public by excluding these ids
-            # (selectors.published_measurements) instead of joining each row
+            # id: the rows that hang off incidents (a metric's many thousands
+            # of measurements) are kept public by excluding these ids
+            # (visibility.published_measurements) instead of joining each row
             # to its incident.
             models.Index(
                 fields=["id"],
-                condition=Q(is_published=False) | Q(merged_into__isnull=False),
+                condition=HIDDEN,
                 name="incident_hidden",
             ),
         ]
@@ -355,8 +355,6 @@ class Incident(TimeStamped):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        from .identifiers import assign_public_id, ensure_public_id_unchanged
-
         if not self.public_id:
             assign_public_id(self)
         else:
@@ -696,7 +694,7 @@ class Measurement(TimeStamped):
         PUBLISHED = "published", "Published figure"
         REPRODUCTION = "reproduction", "Our re-run"
         # Runs on a mock, stand-in or CPU model: they prove the pipeline
-        # works and are never shown as data (selectors.published_measurements).
+        # works and are never shown as data (visibility.published_measurements).
         PIPELINE_CHECK = "pipeline-check", "Pipeline check"
 
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="measurements")
@@ -770,8 +768,7 @@ class Measurement(TimeStamped):
             models.Index(F("metric"), F("as_of").desc(), F("id").desc(), name="measurement_metric_latest"),
             # A metric's latest value per system and label (its page's chart):
             # DISTINCT ON walks this in order, incident included to leave out
-            # hidden ones, where it sorted 32,000 rows by label (160 ms at
-            # 100,000 incidents; now 15).
+            # hidden ones, where it sorted all the metric's rows by label.
             models.Index(
                 fields=["metric", "system", "label", "-as_of", "-id"],
                 include=["incident", "purpose"],

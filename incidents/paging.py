@@ -27,8 +27,8 @@ def count_up_to(queryset, limit: int) -> int:
 
 def fetch_ids(queryset) -> list:
     """The primary keys of `queryset`, in its order, by one fetch: the ORM
-    reads rows a hundred at a time through its iterator, 4 ms more for a
-    search's 10,000 ranked ids."""
+    reads rows a hundred at a time through its iterator, noticeably slower
+    for a search's 10,000 ranked ids."""
     ids = queryset.values_list("pk")
     sql, params = ids.query.sql_with_params()
     with connections[ids.db].cursor() as cursor:
@@ -41,7 +41,8 @@ class DeferredJoinPaginator(Paginator):
     page reads its rows at once (a plain LIMIT is already cheap), unless
     `ids_for_first_page`: where filters have indexes of their own, sorting
     the matches' ids read from an index is far cheaper than fetching and
-    sorting their rows (two years of 100,000 incidents: 99 -> 19 ms)."""
+    sorting their rows (figures behind this module's comments:
+    docs/benchmarks.md, 'Why the indexes and query shapes')."""
 
     ids_for_first_page = False
 
@@ -128,8 +129,8 @@ class CachedRankingPaginator(DeferredJoinPaginator):
     """For a search counted no further than `count_limit`: its ranked ids,
     up to one past the limit, are read by one query and cached under
     `ranking_key`, and its count and every page come from that list.
-    Counting the matches apart read them all a second time (17 of 37 ms for
-    a word in 9,000 incidents of 100,000); deeper pages are then free."""
+    Counting the matches apart read them all a second time; deeper pages
+    are then free."""
 
     ids_for_first_page = True
 

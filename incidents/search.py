@@ -9,6 +9,7 @@ import re
 
 from django.db import connection
 
+from . import generations
 from .paging import count_up_to
 
 REFRESH_SQL = """
@@ -33,9 +34,7 @@ def refresh_search_vectors(incident_ids=None) -> None:
                 cursor.execute(REFRESH_SQL + " WHERE i.id = ANY(%s)", [ids])
     # Searches now find other things: answers cached for the data before
     # (counts, rankings, the probes below) are no longer read.
-    from .facets import invalidate_facet_counts
-
-    invalidate_facet_counts()
+    generations.invalidate()
 
 
 MAX_QUERY_LENGTH = 200
@@ -74,17 +73,15 @@ def normalise_query(text: str) -> str:
 def _remembered(parts, compute):
     """`compute()`, kept in the cache for the data's generation (see
     incidents.facets): a search asks the same questions of the same data on
-    every page, sort and filter, and a repeated search skips them (4-12 ms
-    of each request at 100,000 incidents)."""
+    every page, sort and filter, and a repeated search skips them
+    (figures: docs/benchmarks.md, 'Why the indexes and query shapes')."""
     from django.core.cache import cache
 
-    from .facets import FACET_CACHE_SECONDS, generation_key
-
-    key = generation_key("search", *parts)
+    key = generations.generation_key("search", *parts)
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, FACET_CACHE_SECONDS)
+        cache.set(key, value, generations.CACHE_SECONDS)
     return value
 
 
@@ -128,8 +125,8 @@ _PROBE_LIMIT = 100
 
 def _has_rows(queryset) -> bool:
     """Whether `queryset` has any row. Not .exists(): with LIMIT 1 PostgreSQL
-    bets on meeting a match early in a sequential scan, and reads all
-    100,000 rows when a word matches nothing; a bounded count lets it choose
+    bets on meeting a match early in a sequential scan, and reads the whole
+    table when a word matches nothing; a bounded count lets it choose
     the GIN index for rare words and still stop early for common ones. The
     answer is remembered under the query's own SQL."""
     sql, params = queryset.query.sql_with_params()
@@ -141,8 +138,8 @@ def rank_query(query):
 
     ts_rank scores a query whose top operator is AND (or a phrase) by how
     close its words stand, comparing every position of each word with every
-    position of each other: over the 9,500 matches of "reverse SSH tunnel"
-    at 100,000 incidents that took 35 of the query's 60 ms. With OR on top it
+    position of each other: for a search with many matches ("reverse SSH
+    tunnel") that took most of the query's time. With OR on top it
     scores each word by how often and where (title, summary, body, quotes)
     it occurs, in one pass, as search engines' default relevance does
     (BM25 has no proximity either). `query || query` is that OR over the
@@ -187,10 +184,10 @@ def search_incidents(queryset, text: str):
     # A name matched: the incidents are one set of ids, those matching the
     # words and those linked to the names, each read through its own index.
     # (OR-ing the raw conditions tested every row's vector; OR-ing two id
-    # sets still read the whole table, 83 ms at 100,000 against 28.)
+    # sets still read the whole table.)
     # When no incident has the words ("claude" names AI systems only), every
-    # rank is 0: ranking 15,000 linked incidents read each one's vector for
-    # nothing, so the order is the list's own.
+    # rank is 0: ranking thousands of linked incidents read each one's
+    # vector for nothing, so the order is the list's own.
     Incident = queryset.model
     if not _has_rows(matching):
         return queryset.filter(pk__in=names[0].union(*names[1:], all=True)).annotate(

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .confidence import with_confidence
 from .facets import (
-    FACET_CACHE_SECONDS,
     FacetSelection,
     cached_facet_counts,
     facet_counts,
@@ -26,8 +25,9 @@ from .facets import (
     ranking_key,
     store_facet_counts,
 )
+from .generations import CACHE_SECONDS
+from .identifiers import PUBLIC_ID_RE
 from .models import (
-    AISystem,
     Claim,
     ClaimStatusChange,
     Evidence,
@@ -37,16 +37,25 @@ from .models import (
     IncidentSystem,
     Measurement,
     Metric,
-    PUBLIC_ID_PATTERN,
-    Organisation,
     Source,
     TaxonomyTerm,
 )
-from .paging import CachedIdsPaginator, CachedRankingPaginator, DeferredJoinPaginator, count_up_to
+from .paging import (
+    CachedIdsPaginator,
+    CachedRankingPaginator,
+    DeferredJoinPaginator,
+    count_up_to,
+)
 from .search import normalise_query, search_incidents
-
-# Checked before querying, so odd path text (a NUL byte, 10 kB) is a plain 404.
-PUBLIC_ID_RE = re.compile(PUBLIC_ID_PATTERN)
+from .visibility import (
+    hidden_incident_ids,
+    public_incidents,
+    public_organisations,
+    public_q,
+    public_sources,
+    public_systems,
+    published_measurements,
+)
 
 PAGE_SIZE = 20
 # The list pages through the first 10,000 results at most (as Elasticsearch
@@ -55,15 +64,15 @@ PAGE_SIZE = 20
 # API's cursor pagination and CSV export read whole result sets.
 MAX_LISTED_RESULTS = 10_000
 # A search's filters are counted before its page is sent up to this many
-# matches (5 to 12 µs each on 2-core machines: 10,000 took 120 ms on the
-# slower one); above, the page goes first (see search_incident_list).
+# matches (counting takes time in proportion to the matches; figures behind
+# this module's comments: docs/benchmarks.md, 'Why the indexes and query
+# shapes'); above, the page goes first (see search_incident_list).
 FACETS_WITH_PAGE_LIMIT = 2_000
 ENTITY_PAGE_SIZE = 25
 MEASUREMENTS_PAGE_SIZE = 50
 KEY_METRIC_SLUGS = ["blackmail-rate", "capability-safety-spending-ratio"]
 KEY_METRICS_SHOWN = 3
 KEY_METRIC_MEASUREMENTS = 12
-MAX_MERGE_HOPS = 10
 
 # ts_headline marks matches with characters users cannot type into a
 # search (normalise_query drops control characters), so the snippet can be
@@ -81,53 +90,6 @@ SORT_ORDERS = {
     "date": [F("reported_on").desc(nulls_last=True), "-id"],
     "severity": ["-severity", F("reported_on").desc(nulls_last=True), "-id"],
 }
-
-
-def public_incidents():
-    """Incidents the public may see: published and not merged into another."""
-    return Incident.objects.filter(is_published=True, merged_into__isnull=True)
-
-
-def _not_only_in_drafts(links, field: str):
-    """A filter for entities that are not linked to hidden incidents alone:
-    linked to a public one, or to none at all (an entity recorded on its
-    own). One only a draft (or a merged entry) names stays out of public view."""
-    linked = links.filter(**{field: OuterRef("pk")})
-    public = Exists(linked.filter(incident__is_published=True, incident__merged_into__isnull=True))
-    return Q(public) | ~Q(Exists(linked))
-
-
-def public_organisations():
-    """Organisations the public may see (not named by drafts alone)."""
-    return Organisation.objects.filter(_not_only_in_drafts(IncidentOrganisation.objects, "organisation"))
-
-
-def public_systems():
-    """AI systems the public may see (not named by drafts alone)."""
-    return AISystem.objects.filter(_not_only_in_drafts(IncidentSystem.objects, "system"))
-
-
-def public_sources():
-    """Sources the public may see (not quoted by drafts alone)."""
-    return Source.objects.filter(_not_only_in_drafts(Evidence.objects, "source"))
-
-
-def hidden_incident_ids():
-    """The ids of incidents the public may not see (a subquery)."""
-    return Incident.objects.filter(Q(is_published=False) | Q(merged_into__isnull=False)).values("pk")
-
-
-def published_measurements():
-    """Measurements the public sees as data: published figures and our
-    re-runs of public incidents, never pipeline checks (runs on mock,
-    stand-in or CPU models, shown only on their run's page and apart on
-    the incident page). Hidden incidents are left out by id among the few
-    hidden ones (a hashed list, from the index incident_hidden) instead of
-    joined: joining each of a metric's many measurements to its incident
-    kept the index that lists its latest values from serving."""
-    return Measurement.objects.exclude(incident_id__in=hidden_incident_ids()).exclude(
-        purpose=Measurement.Purpose.PIPELINE_CHECK
-    )
 
 
 def attach_claims(measurements, claims=None) -> list:
@@ -249,11 +211,11 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     if text:
         # A search's results in their order, up to one past the pages'
         # reach, by one query cached beside the counts: it gives every page
-        # and the total. Counting the matches apart read them all again (35
-        # ms for a word in 9,000 of 100,000 incidents, twice with a filter).
+        # and the total. Counting the matches apart read them all again
+        # (twice with a filter).
         ranked = CachedRankingPaginator(
             results.order_by(*order), PAGE_SIZE, ranking_key=ranking_key(text, selection, sort),
-            timeout=FACET_CACHE_SECONDS, count_limit=MAX_LISTED_RESULTS, rows_by_id=rows_by_id,
+            timeout=CACHE_SECONDS, count_limit=MAX_LISTED_RESULTS, rows_by_id=rows_by_id,
         )
     counts = cached_facet_counts(text, selection)
     if counts is None:
@@ -280,7 +242,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     # id, with their parties, from the published incidents.
     paginator = ranked if ranked is not None else CachedIdsPaginator(
         results.order_by(*order), PAGE_SIZE, count=min(total, MAX_LISTED_RESULTS),
-        ids_key=lambda bottom, top: page_ids_key(text, selection, sort, bottom, top), timeout=FACET_CACHE_SECONDS,
+        ids_key=lambda bottom, top: page_ids_key(text, selection, sort, bottom, top), timeout=CACHE_SECONDS,
         rows_by_id=rows_by_id,
     )
     page = paginator.get_page(page_number(raw_page))
@@ -314,7 +276,7 @@ def home_page_data() -> dict:
     the key metrics, in a fixed number of queries."""
     recent = list(_with_parties(public_incidents().order_by(*SORT_ORDERS["date"]))[:6])
     # The six ids first, from the severity index alone; sorting the most
-    # severe group's whole rows by date read 11,000 of them at 100,000.
+    # severe group's whole rows by date read thousands of them.
     # Hazards (potential harm) are ranked apart from what happened.
     most_severe = SORT_ORDERS["severity"]
     happened = public_incidents().exclude(kind=Incident.Kind.HAZARD)
@@ -322,9 +284,7 @@ def home_page_data() -> dict:
     hazards = public_incidents().filter(kind=Incident.Kind.HAZARD)
     hazards = list(hazards.filter(pk__in=hazards.order_by(*most_severe).values("pk")[:4]).order_by(*most_severe))
     changes = list(
-        ClaimStatusChange.objects.filter(
-            claim__incident__is_published=True, claim__incident__merged_into__isnull=True
-        )
+        ClaimStatusChange.objects.filter(public_q("claim__incident"))
         .select_related("claim__incident")
         .order_by("-changed_at")[:6]
     )
@@ -351,10 +311,10 @@ def key_metrics() -> list[Metric]:
 
     Each metric's latest measurements are walked from its index (metric,
     newest first) until enough are published: numbering every measurement
-    by metric in one window query sorted all of them on disk (700 ms at
-    100,000 incidents). Metrics are ranked by all their measurements, not
-    only published ones, each counted from its index: joining each to its
-    incident took 100 ms, and grouping them all with their metric 45."""
+    by metric in one window query sorted all of them on disk. Metrics are
+    ranked by all their measurements, not only published ones, each counted
+    from its index: joining each to its incident was far slower, and so was
+    grouping them all with their metric."""
     counted = Measurement.objects.filter(metric=OuterRef("pk")).order_by().values("metric").annotate(n=Count("pk"))
     candidates = list(
         Metric.objects.annotate(n=Subquery(counted.values("n"))).order_by(F("n").desc(nulls_last=True), "name")[:20]
@@ -378,21 +338,6 @@ def key_metrics() -> list[Metric]:
                 break
     attach_claims(shown)
     return chosen
-
-
-def resolve_incident(public_id: str) -> Incident:
-    """The incident at `public_id` for the public: its survivor when it was
-    merged (the view redirects there), 404 when unknown or unpublished."""
-    if not PUBLIC_ID_RE.match(public_id or ""):
-        raise Http404("No such incident.")
-    incident = Incident.objects.filter(public_id=public_id).only("pk", "public_id", "is_published", "merged_into_id").first()
-    hops = 0
-    while incident is not None and incident.merged_into_id and hops < MAX_MERGE_HOPS:
-        incident = Incident.objects.only("pk", "public_id", "is_published", "merged_into_id").get(pk=incident.merged_into_id)
-        hops += 1
-    if incident is None or not incident.is_published or incident.merged_into_id:
-        raise Http404("No such incident.")
-    return incident
 
 
 def incident_page_data(public_id: str) -> Incident | None:
@@ -419,18 +364,7 @@ def incident_page_data(public_id: str) -> Incident | None:
             queryset=Measurement.objects.select_related("metric", "system", "evidence__source", "reproduction_run")
             .order_by("metric__name", "as_of", "id"),
         ),
-        Prefetch(
-            "relations_from",
-            queryset=IncidentRelation.objects.filter(
-                to_incident__is_published=True, to_incident__merged_into__isnull=True
-            ).select_related("to_incident"),
-        ),
-        Prefetch(
-            "relations_to",
-            queryset=IncidentRelation.objects.filter(
-                from_incident__is_published=True, from_incident__merged_into__isnull=True
-            ).select_related("from_incident"),
-        ),
+        *public_relations(),
     )
     if not PUBLIC_ID_RE.match(public_id or ""):
         return None
@@ -474,8 +408,18 @@ def incident_timeline(incident: Incident) -> list[dict]:
     return events
 
 
+def public_relations() -> list[Prefetch]:
+    """Prefetches of an incident's relations both ways, to public incidents
+    only: related_incidents reads them (the page and the briefing)."""
+    return [
+        Prefetch("relations_from", queryset=IncidentRelation.objects.filter(public_q("to_incident")).select_related("to_incident")),
+        Prefetch("relations_to", queryset=IncidentRelation.objects.filter(public_q("from_incident")).select_related("from_incident")),
+    ]
+
+
 def related_incidents(incident: Incident) -> list[dict]:
-    """Links both ways, as (type label, other incident, note)."""
+    """Links both ways, as (type label, other incident, note), from the
+    prefetches of public_relations."""
     related = [
         {"type": r.get_relation_type_display(), "incident": r.to_incident, "note": r.note}
         for r in incident.relations_from.all()
@@ -493,7 +437,7 @@ def source_page_data(pk: int) -> tuple[Source, list[Evidence]]:
     if source is None:
         raise Http404("No such source.")
     evidence = list(
-        Evidence.objects.filter(source=source, incident__is_published=True, incident__merged_into__isnull=True)
+        Evidence.objects.filter(public_q("incident"), source=source)
         .select_related("incident", "claim")
         .order_by("incident__public_id", "claim_id", "id")[:500]
     )
@@ -505,16 +449,16 @@ def incidents_page(links, raw_page) -> Page:
     link rows (`links`: a queryset of a link table, with `incident_id`).
     Incidents are selected by id (`pk__in`), which never repeats a row:
     DISTINCT over the whole rows made PostgreSQL sort and compare every
-    linked incident's text (an organisation's 4,000 at 100,000: 90 ms)."""
+    linked incident's text (slow for an organisation with thousands)."""
     linked = links.order_by().values("incident_id")
     listed = public_incidents().filter(pk__in=linked).order_by(*SORT_ORDERS["date"])
     # Counted from the link rows alone, leaving out the few hidden
-    # incidents by id: checking each linked incident's row took 25-32 ms
-    # for 3,000-5,000 links at 100,000 incidents, this 6.
+    # incidents by id: checking each linked incident's row was several
+    # times slower.
     count = linked.exclude(incident_id__in=hidden_incident_ids()).distinct().count()
     # The page's ids first, from the date index alone, then its rows: an
-    # OFFSET over whole rows read and sorted every linked incident's (page
-    # 10 of an AI system's 3,000: 77 ms).
+    # OFFSET over whole rows read and sorted every linked incident's (slow
+    # on the later pages of an AI system with thousands).
     paginator = DeferredJoinPaginator(listed, ENTITY_PAGE_SIZE, count=count, ids_for_first_page=True)
     return paginator.get_page(page_number(raw_page))
 
@@ -526,8 +470,8 @@ def organisation_page_data(slug: str, raw_page) -> dict:
     incident_links = IncidentOrganisation.objects.filter(organisation=organisation)
     return {
         "organisation": organisation,
-        "systems": list(organisation.systems.order_by("name")[:100]),
-        "responses": list(organisation.responses.order_by("-published_on")[:50]),
+        "systems": list(public_systems().filter(developer=organisation).order_by("name")[:100]),
+        "responses": list(public_sources().filter(responding_organisation=organisation).order_by("-published_on")[:50]),
         "page": incidents_page(incident_links, raw_page),
     }
 
@@ -538,8 +482,8 @@ def system_page_data(slug: str, raw_page) -> dict:
         raise Http404("No such AI system.")
     incident_links = IncidentSystem.objects.filter(system=system)
     # The hundred ids first, sorted with the metric's name alone, then their
-    # rows: sorting the system's 1,500 measurements with their incident and
-    # source rows attached took 65 ms at 100,000 incidents.
+    # rows: sorting all the system's measurements with their incident and
+    # source rows attached was far slower.
     shown = ("metric__name", "-as_of", "-id")
     ids = published_measurements().filter(system=system).order_by(*shown).values("pk")[:100]
     measurements = attach_claims(
@@ -578,7 +522,7 @@ def metric_page_data(slug: str, raw_page) -> dict:
     # The ids of each system and label's latest measurement first, walked in
     # order from the index measurement_metric_per_system, then those rows:
     # numbering them with their incident, claim and source rows attached
-    # sorted 33,000 wide rows on disk (1.1 s at 100,000), and PostgreSQL
+    # sorted every one of the metric's wide rows on disk, and PostgreSQL
     # joined those before the ids as a subquery.
     latest_ids = list(
         published.order_by("system_id", "label", "-as_of", "-id").distinct("system_id", "label").values_list("id", flat=True)

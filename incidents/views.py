@@ -8,13 +8,20 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from . import citations, selectors
-from reproductions.selectors import reproductions_for_incident
-
 from .charts import bar_chart, charts_by_metric
 from .confidence import INCIDENT_STATUS_MEANINGS, LADDER
 from .facets import parse_facets
 from .forms import IncidentSearchForm
-from .models import Claim, DatePrecision, Evidence, Incident, Metric, Source, TaxonomyTerm
+from .models import (
+    Claim,
+    DatePrecision,
+    Evidence,
+    Incident,
+    Metric,
+    Source,
+    TaxonomyTerm,
+)
+from .visibility import public_incidents, resolve_public_id
 
 MAX_DB_ID = 2**63 - 1
 
@@ -95,7 +102,7 @@ def incident_detail(request, public_id):
     incident = selectors.incident_page_data(public_id)
     if incident is None:
         # Not public under this id: follow a merge to its survivor, or 404.
-        target = selectors.resolve_incident(public_id)
+        target = resolve_public_id(public_id)
         if target.public_id == public_id:
             raise Http404("No such incident.")
         return HttpResponsePermanentRedirect(target.get_absolute_url())
@@ -111,13 +118,12 @@ def incident_detail(request, public_id):
         "citation_bibtex": citations.incident_bibtex(incident),
         "briefing_url": _url_or_none("incident-briefing", incident.public_id),
     }
-    context.update(reproductions_for_incident(incident))
     return render(request, "incidents/incident_detail.html", context)
 
 
 def _citable_incident(public_id):
-    target = selectors.resolve_incident(public_id)
-    return selectors.public_incidents().get(pk=target.pk)
+    target = resolve_public_id(public_id)
+    return public_incidents().get(pk=target.pk)
 
 
 @require_safe

@@ -19,6 +19,8 @@ from django.urls import reverse
 
 from incidents.text import CleanText
 
+from .targets import mapping_problems
+
 SHA256_HEX_LENGTH = 64
 
 
@@ -234,8 +236,6 @@ class HarnessMetric(CleanText):
         return f"{self.score_name or 'score'}.{self.score_metric} → {self.metric}"
 
     def clean(self):
-        from .results import mapping_problems
-
         if self.claim_id and self.metric_id and (problems := mapping_problems(self)):
             raise ValidationError({"claim": problems})
 
@@ -366,7 +366,8 @@ class Verdict(models.Model):
     # The claim's incident, set by the database (triggers of migration 0005,
     # on every insert, on a change of claim, and when a claim moves to
     # another incident), so that "has a reproduction" reads this table
-    # alone: joining 5,000 verdicts to their claims took 10-14 ms a query.
+    # alone, not joining every verdict to its claim on each query (figures:
+    # docs/benchmarks.md, 'Why the indexes and query shapes').
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, null=True, blank=True, editable=False, related_name="+"
     )

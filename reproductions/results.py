@@ -8,8 +8,6 @@ justifies it. Whatever a run cannot judge it says in words on the run
 (`ReproductionRun.notes`), never silently.
 """
 
-from dataclasses import dataclass
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +19,7 @@ from incidents.services import change_claim_status
 from .errors import RunFailed
 from .models import HarnessMetric, ReproductionRun, Verdict
 from .scores import ExtractedScore
+from .targets import Target, published_figures, target_for
 from .verdicts import Figure, judge, rate_figure
 
 UNIT_SUFFIX = {Metric.Unit.PERCENT: "%"}
@@ -44,76 +43,6 @@ def to_metric_units(score: ExtractedScore, mapping: HarnessMetric) -> Figure:
         spread = Z_95 * score.stderr
         return Figure(score.value, score.value - spread, score.value + spread, score.sample_size)
     return Figure(score.value, None, None, score.sample_size)
-
-
-def published_figures(mapping: HarnessMetric):
-    """The claim's published measurements this mapping re-tests (of its
-    metric, in its condition when it names one)."""
-    figures = mapping.claim.measurements.filter(
-        metric_id=mapping.metric_id, purpose=Measurement.Purpose.PUBLISHED
-    ).select_related("system")
-    return figures.filter(label=mapping.label) if mapping.label else figures
-
-
-def mapping_problems(mapping: HarnessMetric) -> list[str]:
-    """Why runs of this mapping could never be judged, in words for the
-    admin (empty when they can)."""
-    claim = mapping.claim
-    problems = []
-    if claim.pk and not claim.systems.exists():
-        problems.append(
-            f"Claim {claim.pk} does not say which AI system(s) it is about: a run can only be judged against "
-            "a claim about the model that ran. Add its systems first."
-        )
-    if claim.pk and not published_figures(mapping).exclude(system=None).exists():
-        condition = f" labelled {mapping.label!r}" if mapping.label else ""
-        problems.append(
-            f"Claim {claim.pk} has no published figure of {mapping.metric}{condition} for any AI system, so no "
-            "run could be compared with it."
-        )
-    return problems
-
-
-@dataclass(frozen=True)
-class Target:
-    """The published figure a run's measurement is judged against, or why there is none."""
-
-    measurement: Measurement | None
-    problem: str = ""
-
-
-def target_for(mapping: HarnessMetric, system) -> Target:
-    """The claim's published figure for `system` in the mapping's condition."""
-    claim = mapping.claim
-    if system is None:
-        return Target(
-            None,
-            f"The model under test is linked to no AI system, so its {mapping.metric} cannot be compared with "
-            f"claim {claim.pk}: recorded, not judged. Link the model to its AI system.",
-        )
-    if not claim.systems.filter(pk=system.pk).exists():
-        about = ", ".join(str(s) for s in claim.systems.all()) or "no AI system named"
-        return Target(
-            None,
-            f"Claim {claim.pk} is about {about}; this run is of {system}, so its {mapping.metric} is recorded "
-            f"for {system} and the claim is not judged.",
-        )
-    candidates = list(published_figures(mapping).filter(system=system))
-    condition = f" labelled {mapping.label!r}" if mapping.label else ""
-    if not candidates:
-        return Target(
-            None,
-            f"Claim {claim.pk} has no published figure of {mapping.metric}{condition} for {system}: recorded, "
-            "not judged.",
-        )
-    if len(candidates) > 1:
-        labels = "; ".join(repr(m.label) for m in candidates)
-        return Target(
-            None,
-            f"Claim {claim.pk} has {len(candidates)} published figures of {mapping.metric} for {system} ({labels}); "
-            "name the condition this harness re-tests in its mapping's label: recorded, not judged.",
-        )
-    return Target(candidates[0])
 
 
 def published_figure(target: Measurement, mapping: HarnessMetric) -> Figure:

@@ -1,8 +1,28 @@
 """Reads of reproduction data shared by the incident page, the API and the PDFs."""
 
-from .models import ReproductionRun, Verdict
+from incidents.models import Measurement
+from incidents.visibility import hidden_incident_ids, public_q
+
+from .models import HarnessMetric, ReproductionRun, Verdict
 
 RECENT_RUNS = 20
+
+
+def public_verdicts():
+    """Verdicts the public may read: about claims of public incidents (a run
+    is public, what it judged of a draft or a merged entry is not)."""
+    return Verdict.objects.filter(public_q("claim__incident"))
+
+
+def public_run_measurements():
+    """A run's measurements the public may read: those of public incidents,
+    pipeline checks included (the run's page shows them for what they are)."""
+    return Measurement.objects.exclude(incident_id__in=hidden_incident_ids())
+
+
+def public_metric_links():
+    """A harness's mappings to the claims of public incidents."""
+    return HarnessMetric.objects.filter(public_q("claim__incident"))
 
 
 def reproductions_for_incident(incident) -> dict:

@@ -4,6 +4,7 @@ Celery tasks all call these."""
 
 import datetime
 
+from celery import current_app, signature
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -12,6 +13,10 @@ from django.utils import timezone
 from config.queueing import send
 
 from .models import EvalModel, Harness, ReproductionRun
+
+# Sent by name: the task module calls these services, so importing it here
+# would make the two import each other.
+RUN_REPRODUCTION = signature("reproductions.tasks.run_reproduction")
 
 
 class RunAlreadyActive(Exception):
@@ -90,7 +95,6 @@ def trigger_run(harness: Harness, model: EvalModel, *, triggered_by: str, user=N
     """Queue a run of `harness` on `model` and enqueue it on the gpu queue
     once the transaction commits. Raises RunAlreadyActive when one is
     already queued or running, ValidationError when the pair cannot run."""
-    from .tasks import run_reproduction
 
     if not harness.task:
         raise ValidationError({"harness": f"The harness {harness} names no Inspect task."})
@@ -121,7 +125,7 @@ def trigger_run(harness: Harness, model: EvalModel, *, triggered_by: str, user=N
         raise RunAlreadyActive(
             ReproductionRun.objects.filter(harness=harness, model=model, status__in=ReproductionRun.ACTIVE_STATUSES).first()
         ) from None
-    transaction.on_commit(lambda: _enqueue(run_reproduction, run.pk))
+    transaction.on_commit(lambda: _enqueue(RUN_REPRODUCTION, run.pk))
     return run
 
 
@@ -142,13 +146,12 @@ REQUEUE_AFTER = datetime.timedelta(minutes=1)
 def requeue_undispatched(now: datetime.datetime | None = None) -> int:
     """Send the queued runs recorded while the broker was unreachable; the
     run task is idempotent, so one sent twice still runs once. Returns how many were sent."""
-    from .tasks import run_reproduction
 
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
     waiting = ReproductionRun.objects.filter(
         status=ReproductionRun.Status.QUEUED, celery_task_id="", created__lt=cutoff
     ).values_list("pk", flat=True)
-    return sum(1 for run_id in waiting if _enqueue(run_reproduction, run_id))
+    return sum(1 for run_id in waiting if _enqueue(RUN_REPRODUCTION, run_id))
 
 
 def recover_lost_runs() -> list[int]:
@@ -163,7 +166,6 @@ def recover_lost_runs() -> list[int]:
     from django.conf import settings
 
     from . import locks
-    from .tasks import run_reproduction
 
     max_attempts = max(1, int(getattr(settings, "AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)))
     requeued = []
@@ -190,7 +192,7 @@ def recover_lost_runs() -> list[int]:
                     run.celery_task_id = ""
                     run.samples_done = 0
                     run.notes = [*run.notes, f"{interrupted} Queued again."]
-                    transaction.on_commit(lambda pk=run_id: _enqueue(run_reproduction, pk))
+                    transaction.on_commit(lambda pk=run_id: _enqueue(RUN_REPRODUCTION, pk))
                     requeued.append(run_id)
                 run.save()
         finally:
@@ -219,11 +221,9 @@ def cancel_run(run: ReproductionRun) -> bool:
 
 
 def _terminate(task_id: str) -> None:
-    from config.celery import app
-
     # Frees the GPU at once on a prefork worker; the runner's own check
     # stops the eval where the worker cannot terminate (solo, threads).
-    app.control.revoke(task_id, terminate=True, signal="SIGTERM")
+    current_app.control.revoke(task_id, terminate=True, signal="SIGTERM")
 
 
 def schedule_reruns(*, harness_ids=None, model_ids=None, now: datetime.datetime | None = None, force: bool = False) -> list[ReproductionRun]:

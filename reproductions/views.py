@@ -13,10 +13,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
-from incidents.models import Measurement
-
 from . import viewer
-from .models import ReproductionRun, Verdict
+from .models import ReproductionRun
+from .selectors import public_run_measurements, public_verdicts
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -29,13 +28,15 @@ def run_detail(request, pk: int):
         ReproductionRun.objects.select_related("harness", "model__system").prefetch_related(
             Prefetch(
                 "verdicts",
-                queryset=Verdict.objects.select_related(
+                queryset=public_verdicts().select_related(
                     "claim__incident", "measurement__metric", "published_measurement__evidence__source"
                 ).order_by("id"),
             ),
             Prefetch(
                 "measurements",
-                queryset=Measurement.objects.select_related("metric", "system", "incident", "claim").order_by("id"),
+                queryset=public_run_measurements()
+                .select_related("metric", "system", "incident", "claim")
+                .order_by("id"),
             ),
         ),
         pk=pk,

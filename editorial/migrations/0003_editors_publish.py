@@ -1,5 +1,5 @@
 """Editors (and administrators) hold incidents.publish_incident: publishing,
-and changing what the public reads, is their act (editorial/publishing.py)."""
+and changing what the public reads, is their act (incidents/publishing.py)."""
 
 from django.db import migrations
 

@@ -2,9 +2,8 @@
 
 from django import template
 
-from incidents.charts import format_bounds, format_value, measurement_label
 from incidents.confidence import INCIDENT_STATUS_MEANINGS, confidence_of
-from incidents.figures import as_of_display, interval_of
+from incidents.figures import as_of_display, format_bounds, format_value, interval_text, measurement_label
 
 register = template.Library()
 
@@ -23,11 +22,7 @@ def incident_status_meaning(status):
 @register.filter
 def metric_interval(measurement):
     """The interval shown beside a value: "90.2%–98.4% (Wilson, from n)" when computed here."""
-    interval = interval_of(measurement)
-    if interval is None:
-        return ""
-    text = format_bounds(interval.lower, interval.upper, measurement.metric.unit)
-    return f"{text} (Wilson, from n)" if interval.kind == "wilson" else text
+    return interval_text(measurement)
 
 
 @register.filter

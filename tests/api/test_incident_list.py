@@ -6,7 +6,7 @@ import pytest
 
 from incidents.models import Incident
 from incidents.search import refresh_search_vectors, search_incidents
-from incidents.selectors import public_incidents
+from incidents.visibility import public_incidents
 from reproductions.models import Harness, ReproductionRun, Verdict
 from tests.factories import (
     ClaimFactory,

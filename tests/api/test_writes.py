@@ -10,7 +10,14 @@ from rest_framework.test import APIClient
 
 from api.tokens import issue_token, revoke_token
 from incidents.models import Claim, ClaimStatusChange, Evidence, Incident, Measurement
-from tests.factories import ClaimFactory, EvidenceFactory, IncidentFactory, MeasurementFactory, MetricFactory, SourceFactory
+from tests.factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    IncidentFactory,
+    MeasurementFactory,
+    MetricFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +92,7 @@ def test_anonymous_writes_are_401(client):
     (("change_incident",), "post", "incidents", 403),
     (("add_incident",), "post", "incidents", 201),
     (("add_incident",), "patch", "incident", 403),
-    # The claim's incident is public: changing it is also an editor's act (editorial.publishing).
+    # The claim's incident is public: changing it is also an editor's act (incidents.publishing).
     (("change_incident",), "patch", "incident", 403),
     (("change_incident", "publish_incident"), "patch", "incident", 200),
     (("add_claim",), "patch", "claim", 403),

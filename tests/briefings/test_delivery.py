@@ -170,11 +170,11 @@ def send_again(admin_client, *delivery_ids):
 
 
 def test_an_editor_sends_a_stuck_delivery_again_from_the_admin_and_it_goes_once(subscriber, admin_client, monkeypatch):
-    from briefings import services
+    from briefings import delivery
 
     stuck, done = _stuck_and_sent(subscriber)
     queued = []
-    monkeypatch.setattr(services, "send", lambda task, *args: queued.append((task.name, *args)) or "task-1")
+    monkeypatch.setattr(delivery, "send", lambda task, *args: queued.append((task.name, *args)) or "task-1")
     response = send_again(admin_client, stuck, done)
     assert "Reopened and queued 1 deliveries." in response.content.decode()
     assert queued == [("briefings.tasks.render_and_send_digest", stuck)]
@@ -190,17 +190,17 @@ def test_an_editor_sends_a_stuck_delivery_again_from_the_admin_and_it_goes_once(
 
 
 def test_send_again_with_the_broker_down_is_queued_once_it_is_back(subscriber, admin_client, monkeypatch):
-    from briefings import services
+    from briefings import delivery
 
     stuck, _ = _stuck_and_sent(subscriber)
-    monkeypatch.setattr(services, "send", lambda task, *args: None)  # the broker refuses
+    monkeypatch.setattr(delivery, "send", lambda task, *args: None)  # the broker refuses
     response = send_again(admin_client, stuck)
     assert "will be queued automatically once it is back" in response.content.decode()
     assert DigestDelivery.objects.get(pk=stuck).status == DigestDelivery.Status.PENDING
 
     queued = []
-    monkeypatch.setattr(services, "send", lambda task, *args: queued.append(args) or "task-2")
-    assert services.requeue_undispatched(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
+    monkeypatch.setattr(delivery, "send", lambda task, *args: queued.append(args) or "task-2")
+    assert delivery.requeue_undispatched(now=timezone.now() + datetime.timedelta(minutes=5)) == 1
     assert queued == [(stuck,)]
 
 

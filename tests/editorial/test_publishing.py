@@ -1,8 +1,9 @@
 """Publishing, and changing what the public reads, is an editor's act
-(editorial/publishing.py): through the API and in the admin, for every
+(incidents/publishing.py): through the API and in the admin, for every
 part of an entry, including is_published and a claim's status."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
@@ -42,6 +43,22 @@ def test_a_contributor_cannot_publish_through_the_api(user_with_role):
     assert APIClient().get(f"/api/v1/incidents/{public_id}/").status_code == 404
     # Nor publish it later.
     assert api.patch(f"/api/v1/incidents/{public_id}/", {"is_published": True}, format="json").status_code == 403
+
+
+def test_a_writer_who_may_change_entries_cannot_withdraw_a_public_one(user_with_role):
+    # A site may let a contributor change entries (change_incident) without
+    # publishing. Whether the entry is public is read from the stored row,
+    # not from the edited copy, which already says "draft".
+    writer = user_with_role("contributor")
+    writer.user_permissions.add(Permission.objects.get(codename="change_incident"))
+    public = IncidentFactory()
+    api = api_as(writer)
+    refused = api.patch(f"/api/v1/incidents/{public.public_id}/", {"is_published": False}, format="json")
+    assert refused.status_code == 403 and "Only an editor can publish" in refused.json()["detail"]
+    public.refresh_from_db()
+    assert public.is_published
+    draft = IncidentFactory(is_published=False)
+    assert api.patch(f"/api/v1/incidents/{draft.public_id}/", {"title": "Retitled"}, format="json").status_code == 200
 
 
 def test_an_editor_publishes_and_withdraws(user_with_role):

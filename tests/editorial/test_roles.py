@@ -79,7 +79,7 @@ def test_api_writes_need_a_role_that_may_add(role, user_with_role):
         _, plain = issue_token(user_with_role(role), "tests")
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert api.get(f"/api/v1/incidents/{incident.public_id}/").status_code == 200
-    # A public entry's claims are the editors' to add (editorial.publishing); a draft's, any writer's.
+    # A public entry's claims are the editors' to add (incidents.publishing); a draft's, any writer's.
     response = api.post("/api/v1/claims/", {"incident": incident.public_id, "statement": "It did."}, format="json")
     assert response.status_code == (201 if role in PUBLISHERS else 401 if role == "anonymous" else 403)
     draft = IncidentFactory(is_published=False)

@@ -7,10 +7,11 @@ import random
 import pytest
 from django.http import QueryDict
 
-from incidents.facets import facet_counts, generation_key, parse_facets
+from incidents.facets import facet_counts, parse_facets
+from incidents.generations import generation_key
 from incidents.models import Incident, IncidentOrganisation, IncidentSystem, TaxonomyTerm
 from incidents.search import refresh_search_vectors, search_incidents
-from incidents.selectors import public_incidents
+from incidents.visibility import public_incidents
 from tests.factories import (
     AISystemFactory,
     ClaimFactory,

@@ -50,4 +50,5 @@ def test_page_api_and_briefing_show_the_same_wilson_interval(client):
     incident.is_published = True
     incident.save()
     rows = incident_briefing_context(published_incident(incident.public_id))["metric_panels"][0]["rows"]
-    assert rows[0]["interval"] == "90.16%–98.43% (Wilson, from n)" and rows[0]["as_of_display"] == "2025"
+    # The same words as the page: one formatting module for both.
+    assert rows[0]["interval"] == "90.2%–98.4% (Wilson, from n)" and rows[0]["as_of_display"] == "2025"

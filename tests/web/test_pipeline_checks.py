@@ -12,7 +12,7 @@ from briefings.digests import DigestFilter
 from briefings.selectors import digest_content, published_incident
 from briefings.services import incident_briefing_html
 from incidents.models import Incident, Measurement
-from incidents.selectors import published_measurements
+from incidents.visibility import published_measurements
 from reproductions.models import Harness, ReproductionRun
 from tests.factories import ClaimFactory, EvidenceFactory, IncidentFactory, MeasurementFactory, MetricFactory
 

@@ -78,7 +78,7 @@ def test_a_search_counts_its_results_from_their_ranked_list(client, many_rich_in
     from django.test.utils import CaptureQueriesContext
 
     from incidents.search import search_incidents
-    from incidents.selectors import public_incidents
+    from incidents.visibility import public_incidents
 
     monkeypatch.setattr("incidents.selectors.FACETS_WITH_PAGE_LIMIT", 1)
     many_rich_incidents(6)

@@ -57,7 +57,7 @@ COUNT_OR_IDS = ('SELECT COUNT(*) AS "__count" FROM "incidents_incident"', 'SELEC
 def _filters():
     """Query strings for each offered filter, with selective values."""
     from incidents.models import AISystem, Organisation, TaxonomyTerm
-    from incidents.synthetic import SLUG_PREFIX
+    from reproductions.synthetic import SLUG_PREFIX
 
     org = Organisation.objects.filter(slug__startswith=SLUG_PREFIX).order_by("slug").first().slug
     system = AISystem.objects.filter(slug__startswith=SLUG_PREFIX).order_by("slug").first().slug

@@ -23,6 +23,8 @@ after, and show its message.
 
 from django.core.exceptions import PermissionDenied
 
+from .models import Incident
+
 PUBLISH = "incidents.publish_incident"
 
 PUBLIC_ENTRY = (
@@ -50,12 +52,17 @@ def check_write(user, *, incidents=(), publishes: bool = False) -> None:
             raise PermissionDenied(PUBLIC_ENTRY.format(entry=f"{incident.public_id or 'This entry'}"))
 
 
+def stored_version(incident_id):
+    """An incident as stored, before the write in hand (None for a new one):
+    whether it is public is read from here, not from the edited copy."""
+    if incident_id is None:
+        return None
+    return Incident.objects.filter(pk=incident_id).only("pk", "public_id", "is_published").first()
+
+
 def stored_incident(instance):
     """The incident a stored claim, evidence or measurement belongs to
     before a write (None for a new one)."""
-    from incidents.models import Incident
-
     if instance is None or instance.pk is None:
         return None
-    incident_id = type(instance).objects.filter(pk=instance.pk).values_list("incident_id", flat=True).first()
-    return Incident.objects.filter(pk=incident_id).only("pk", "public_id", "is_published").first()
+    return stored_version(type(instance).objects.filter(pk=instance.pk).values_list("incident_id", flat=True).first())

@@ -1,5 +1,7 @@
 """A realistic synthetic dataset for benchmarks and scale tests.
 
+It lives here, above incidents, because it writes both apps' rows.
+
 Incidents come with claims, sources, evidence, measurements, organisation and
 system links, taxonomy terms, revisions and (for about one claim in fifty)
 a finished reproduction run with its measurement and verdict, in proportions
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .identifiers import format_public_id
-from .models import (
+from incidents import generations
+from incidents.identifiers import format_public_id
+from incidents.models import (
     AISystem,
     Claim,
     Evidence,
@@ -36,8 +39,9 @@ from .models import (
     TaxonomyTerm,
     basis_from_reliability,
 )
-from .facets import invalidate_facet_counts
-from .search import refresh_search_vectors
+from incidents.search import refresh_search_vectors
+
+from .models import Harness, ReproductionRun, Verdict
 
 SLUG_PREFIX = "synthetic-"
 
@@ -149,7 +153,6 @@ def _reference_data(rng: random.Random):
                                  "higher_is": "worse"}
         )
         metrics.append(metric)
-    from reproductions.models import Harness
 
     harness, _ = Harness.objects.get_or_create(
         slug=f"{SLUG_PREFIX}harness",
@@ -318,7 +321,6 @@ def generate_batch(rng: random.Random, size: int, reference, counts: SyntheticCo
 def _reproductions(rng: random.Random, claims, harness, metrics, systems) -> int:
     """A finished run, its measurement and its verdict for about one claim in
     fifty, as the GPU workers would have left them. Returns the measurements added."""
-    from reproductions.models import ReproductionRun, Verdict
 
     tested = [claim for claim in claims if rng.random() < 0.02]
     if not tested:
@@ -390,7 +392,7 @@ def generate_synthetic(total: int, batch_size: int = 2000, seed: int = 20251230,
         if progress:
             progress(size)
     # Bulk inserts skip the signals that start a new facet-count generation.
-    invalidate_facet_counts()
+    generations.invalidate()
     # Fresh statistics for the planner. Outside a transaction also compact
     # the incidents table (each batch inserted its rows, then rewrote them
     # with their search vectors, leaving the table twice its size for every
@@ -413,7 +415,6 @@ def delete_synthetic() -> int:
     Measurement.objects.filter(incident__in=incidents).delete()
     Evidence.objects.filter(incident__in=incidents).delete()
     deleted, _ = incidents.delete()
-    from reproductions.models import ReproductionRun
 
     ReproductionRun.objects.filter(harness__slug=f"{SLUG_PREFIX}harness").delete()
     Source.objects.filter(pk__in=source_ids, evidence__isnull=True).delete()

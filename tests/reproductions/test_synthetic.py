@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from incidents.models import Claim, Evidence, Incident, Measurement
 from incidents.search import search_incidents
-from incidents.synthetic import delete_synthetic
+from reproductions.synthetic import delete_synthetic
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_incidents_keep_to_their_topic_so_a_topical_search_is_narrow():
     """A search for one behaviour finds the incidents about it (named in
     their titles) and few others, as in real data; general words are in
     nearly every incident."""
-    from incidents.synthetic import BEHAVIOURS
+    from reproductions.synthetic import BEHAVIOURS
 
     call_command("generate_synthetic", incidents=600, batch_size=300, no_history=True, verbosity=0)
     everything = Incident.objects.all()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from incidents.synthetic import delete_synthetic, generate_synthetic
+from reproductions.synthetic import delete_synthetic, generate_synthetic
 
 
 class Command(BaseCommand):
