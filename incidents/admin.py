@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.publishing import check_write, may_publish, stored_incident
+from incidents.publishing import check_write, may_change, may_publish, stored_incident
 
 from .confidence import confidence_of, incident_status_for, with_confidence
 from .models import (
@@ -24,21 +24,30 @@ from .models import (
 from .services import change_claim_status
 
 
-class EntryPartInline:
-    """An incident's parts (links, claims, evidence, figures) change with the
-    entry: only an editor touches those of a public one (incidents.publishing)."""
+class EditorsChangePublicEntries:
+    """A public entry, and its parts, are the editors' to change; a draft is
+    any writer's (incidents.publishing.may_change). `entry_of` gives the
+    incident a page's object belongs to."""
 
-    def _public_and_not_yours(self, request, obj) -> bool:
-        return obj is not None and obj.is_published and not may_publish(request.user)
+    def entry_of(self, obj):
+        return obj
 
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and not self._public_and_not_yours(request, obj)
+    def _may_change(self, request, obj) -> bool:
+        return obj is None or may_change(request.user, self.entry_of(obj))
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not self._public_and_not_yours(request, obj)
+        return super().has_change_permission(request, obj) and self._may_change(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not self._public_and_not_yours(request, obj)
+        return super().has_delete_permission(request, obj) and self._may_change(request, obj)
+
+
+class EntryPartInline(EditorsChangePublicEntries):
+    """An incident's parts (links, claims, evidence, figures) change with the
+    entry, which is the `obj` an inline is asked about."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_change(request, obj)
 
 
 class OrganisationInline(EntryPartInline, admin.TabularInline):
@@ -99,7 +108,7 @@ class RelationInline(EntryPartInline, admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin):
+class IncidentAdmin(EditorsChangePublicEntries, SimpleHistoryAdmin):
     list_display = ["public_id", "title", "kind", "status", "severity", "setting", "reported_on", "is_published"]
     list_filter = [
         "kind",
@@ -136,14 +145,6 @@ class IncidentAdmin(SimpleHistoryAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         # Publishing and withdrawing are an editor's act; a contributor's entries are drafts.
         return fields if may_publish(request.user) else [*fields, "is_published"]
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and not (obj is not None and obj.is_published and not may_publish(request.user))
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and not (obj is not None and obj.is_published and not may_publish(request.user))
 
     @admin.display(description="status by the rule")
     def status_by_rule(self, obj):
@@ -209,18 +210,13 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
-class EntryPartAdmin(SimpleHistoryAdmin):
+class EntryPartAdmin(EditorsChangePublicEntries, SimpleHistoryAdmin):
     """Claims, evidence and measurements on their own pages: a part of a
     public entry is the editors' to change (incidents.publishing), and the
     form says so when a writer picks a public entry."""
 
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and not (obj is not None and obj.incident.is_published and not may_publish(request.user))
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and not (obj is not None and obj.incident.is_published and not may_publish(request.user))
+    def entry_of(self, obj):
+        return obj.incident
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

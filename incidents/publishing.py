@@ -38,17 +38,21 @@ def may_publish(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(PUBLISH))
 
 
+def may_change(user, incident) -> bool:
+    """Whether `user` may change `incident` and its parts: a draft (or a new
+    entry, None) is any writer's, a public one an editor's."""
+    return incident is None or not incident.is_published or may_publish(user)
+
+
 def check_write(user, *, incidents=(), publishes: bool = False) -> None:
     """Raise PermissionDenied, with the reason in words, when `user` may not
     make a write that touches `incidents` (each as stored before the write,
     and as it will be: None for a new one) or that sets or changes
     `is_published` (`publishes`)."""
-    if may_publish(user):
-        return
-    if publishes:
+    if publishes and not may_publish(user):
         raise PermissionDenied(NOT_YOURS_TO_PUBLISH)
     for incident in incidents:
-        if incident is not None and incident.is_published:
+        if not may_change(user, incident):
             raise PermissionDenied(PUBLIC_ENTRY.format(entry=f"{incident.public_id or 'This entry'}"))
 
 

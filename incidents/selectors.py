@@ -278,11 +278,8 @@ def home_page_data() -> dict:
     # The six ids first, from the severity index alone; sorting the most
     # severe group's whole rows by date read thousands of them.
     # Hazards (potential harm) are ranked apart from what happened.
-    most_severe = SORT_ORDERS["severity"]
-    happened = public_incidents().exclude(kind=Incident.Kind.HAZARD)
-    severe = list(happened.filter(pk__in=happened.order_by(*most_severe).values("pk")[:6]).order_by(*most_severe))
-    hazards = public_incidents().filter(kind=Incident.Kind.HAZARD)
-    hazards = list(hazards.filter(pk__in=hazards.order_by(*most_severe).values("pk")[:4]).order_by(*most_severe))
+    severe = _most_severe(public_incidents().exclude(kind=Incident.Kind.HAZARD), 6)
+    hazards = _most_severe(public_incidents().filter(kind=Incident.Kind.HAZARD), 4)
     changes = list(
         ClaimStatusChange.objects.filter(public_q("claim__incident"))
         .select_related("claim__incident")
@@ -300,6 +297,12 @@ def home_page_data() -> dict:
         "key_metrics": key_metrics(),
         "counts": counts,
     }
+
+
+def _most_severe(incidents, n: int) -> list[Incident]:
+    """The `n` most severe of `incidents`: their ids from the severity index first, then their rows."""
+    order = SORT_ORDERS["severity"]
+    return list(incidents.filter(pk__in=incidents.order_by(*order).values("pk")[:n]).order_by(*order))
 
 
 def key_metrics() -> list[Metric]:

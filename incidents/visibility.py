@@ -41,15 +41,16 @@ def hidden_q() -> Q:
     return Q(is_published=False) | Q(merged_into__isnull=False)
 
 
+def in_dataset_q(prefix: str = "") -> Q:
+    """What the dataset export holds: published entries, and entries merged
+    into published ones (so their public ids keep redirecting after a move)."""
+    at = f"{prefix}__" if prefix else ""
+    return Q(**{f"{at}is_published": True}) | Q(**{f"{at}merged_into__is_published": True})
+
+
 PUBLIC = public_q()
 HIDDEN = hidden_q()
-# What the dataset export holds: published entries, and entries merged into
-# published ones (so their public ids keep redirecting after a move).
-IN_DATASET = Q(is_published=True) | Q(merged_into__is_published=True)
-
-
-def in_dataset_q(prefix: str) -> Q:
-    return Q(**{f"{prefix}__is_published": True}) | Q(**{f"{prefix}__merged_into__is_published": True})
+IN_DATASET = in_dataset_q()
 
 
 def _incident_model():

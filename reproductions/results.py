@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.figures import Z_95
+from incidents.figures import RATE_SCALE, Z_95
 from incidents.models import Claim, Measurement, Metric
 from incidents.services import change_claim_status
 
@@ -26,7 +26,8 @@ UNIT_SUFFIX = {Metric.Unit.PERCENT: "%"}
 
 
 def rate_scale(metric: Metric) -> float:
-    return 100.0 if metric.unit == Metric.Unit.PERCENT else 1.0
+    """A rate's scale in the metric's unit (100 for percent); 1 otherwise."""
+    return RATE_SCALE.get(metric.unit, 1.0)
 
 
 def to_metric_units(score: ExtractedScore, mapping: HarnessMetric) -> Figure:

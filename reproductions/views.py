@@ -59,12 +59,12 @@ def run_detail(request, pk: int):
 @require_safe
 def run_samples(request, pk: int):
     run = get_object_or_404(ReproductionRun.objects.select_related("harness", "model"), pk=pk)
+    only_ungraded = request.GET.get("ungraded") == "1"
     samples = run.samples.order_by("epoch", "id")
-    if request.GET.get("ungraded") == "1":
+    if only_ungraded:
         samples = samples.filter(is_ungraded=True)
     page = Paginator(samples, SAMPLES_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reproductions/run_samples.html", {"run": run, "page": page,
-                                                               "only_ungraded": request.GET.get("ungraded") == "1"})
+    return render(request, "reproductions/run_samples.html", {"run": run, "page": page, "only_ungraded": only_ungraded})
 
 
 @require_safe

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from api.tokens import issue_token
 from incidents.models import Claim, ClaimStatusChange, Evidence, Incident
 from incidents.services import change_claim_status
-from tests.factories import ClaimFactory, IncidentFactory, SourceFactory
+from tests.factories import ClaimFactory, EvidenceFactory, IncidentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +156,29 @@ def test_a_public_entry_is_read_only_for_a_contributor_in_the_admin(user_with_ro
         "basis": "party", "quote": "words", "locator_type": "page", "locator": "1",
     }).content.decode()
     assert PUBLIC in page and not Evidence.objects.exists()
+
+
+def test_the_admin_offers_a_contributor_no_add_change_or_delete_on_a_public_entrys_parts(user_with_role, rf):
+    from django.contrib import admin as django_admin
+
+    from incidents.admin import ClaimInline, EvidenceAdmin, IncidentAdmin
+
+    public, draft = IncidentFactory(), IncidentFactory(is_published=False)
+    # A writer a site lets change entries (change_incident), without publishing.
+    writer = user_with_role("contributor")
+    writer.user_permissions.add(Permission.objects.get(codename="change_incident"))
+    request = rf.get("/admin/")
+    request.user = writer
+    inline = ClaimInline(Incident, django_admin.site)
+    entry = IncidentAdmin(Incident, django_admin.site)
+    evidence = EvidenceAdmin(Evidence, django_admin.site)
+    for allowed in (inline.has_add_permission(request, public), entry.has_change_permission(request, public),
+                    evidence.has_change_permission(request, EvidenceFactory(incident=public))):
+        assert allowed is False
+    assert inline.has_add_permission(request, draft) and entry.has_change_permission(request, draft)
+    assert evidence.has_change_permission(request, EvidenceFactory(incident=draft))
+    request.user = user_with_role("editor")
+    assert inline.has_add_permission(request, public) and entry.has_change_permission(request, public)
 
 
 def test_an_editor_changes_a_status_in_the_admin_only_with_a_reason(user_with_role):
