@@ -17,6 +17,7 @@ from drf_spectacular.drainage import set_override
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
+from incidents import taxonomy
 from incidents.facets import YEAR_RANGE, has_reproduction_q, occurred_in_years
 from incidents.models import (
     AISystem,
@@ -163,9 +164,10 @@ def _links(model, target_field, objects):
 class IncidentFilterSet(UpdatedSinceFilterSet):
     q = filters.CharFilter(
         method="filter_search",
-        help_text="Full-text search over title, summary, account and evidence quotes, plus fuzzy matching of "
-        "titles and organisation and system names (web-search syntax: \"quoted phrase\", OR, -word). "
-        "Results are ranked as on the website unless `ordering` is given.",
+        help_text="Full-text search over title, summary, account and evidence quotes, accents ignored, each plain "
+        "word also matching as a word's beginning, plus fuzzy matching of organisation and system names "
+        "(web-search syntax: \"quoted phrase\", OR, -word). Results are ranked as on the website unless "
+        "`ordering` is given; unlike the website, a search that finds nothing is not replaced by a corrected one.",
     )
     kind = ColumnChoicesFilter(choices=Incident.Kind.choices, help_text="Kind of entry.")
     status = ColumnChoicesFilter(choices=Incident.Status.choices, help_text="Editorial status.")
@@ -176,10 +178,13 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
     setting = ColumnChoicesFilter(choices=Incident.Setting.choices, help_text="Where it happened.")
     year = YearFilter(
         method="filter_year",
-        help_text=f"Year the incident occurred ({YEAR_RANGE[0]}-{YEAR_RANGE[1]}).",
+        help_text=f"Year the incident occurred or, where that is not known, was first reported "
+        f"({YEAR_RANGE[0]}-{YEAR_RANGE[1]}), as on the website.",
     )
     taxonomy = SlugsFilter(
-        queryset=TaxonomyTerm.objects.all(), method="filter_taxonomy", help_text="Taxonomy term slug."
+        queryset=TaxonomyTerm.objects.all(), method="filter_taxonomy",
+        help_text="Taxonomy term slug; matches incidents classified under the term or any term below it, "
+        "as on the website.",
     )
     organisation = SlugsFilter(
         queryset=Organisation.objects.all(), method="filter_organisation", help_text="Slug of an organisation involved."
@@ -209,13 +214,15 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
         return self.filter_has_reproduction(queryset, name, "true" if values[0] == "yes" else "false")
 
     def filter_search(self, queryset, name, value):
-        return search_incidents(queryset, value)
+        # As given, never corrected: a script gets what it asked for (the
+        # website says when it searched for something else; JSON cannot).
+        return search_incidents(queryset, value, correct=False)
 
     def filter_year(self, queryset, name, values):
         return queryset.filter(occurred_in_years(values))
 
     def filter_taxonomy(self, queryset, name, terms):
-        return queryset.filter(_links(Incident.taxonomy.through, "taxonomyterm", terms)) if terms else queryset
+        return queryset.filter(taxonomy.under_q(terms)) if terms else queryset
 
     def filter_organisation(self, queryset, name, orgs):
         return queryset.filter(_links(IncidentOrganisation, "organisation", orgs)) if orgs else queryset

@@ -38,20 +38,7 @@ def _cell(value) -> str:
         return LIST_SEPARATOR.join(_cell(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
-    text = for_csv(str(value))
-    # Spreadsheet formula injection: a cell starting with = + - @ is
-    # evaluated by Excel and LibreOffice; a leading apostrophe keeps it text.
-    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return for_csv(str(value))  # no control characters, no formula a spreadsheet would run
 
 
 def csv_columns_for(view, rows) -> list[str]:

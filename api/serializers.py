@@ -651,8 +651,19 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class AISystemSerializer(serializers.ModelSerializer):
     url = _api_url("api:aisystem-detail", "slug")
     web_url = WebUrlField()
-    developer = OrganisationBriefSerializer(read_only=True, allow_null=True, help_text="The organisation that developed it.")
+    developer = OrganisationBriefSerializer(
+        read_only=True, allow_null=True,
+        help_text="The organisation that developed it; null when not recorded or not public "
+        "(named by unpublished entries only).",
+    )
     website = serializers.CharField(source="url", read_only=True, help_text="The system's own page (may be empty).")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # visibility.with_public_developer, as on the web pages.
+        if getattr(instance, "developer_is_public", True) is False:
+            data["developer"] = None
+        return data
 
     class Meta:
         model = AISystem

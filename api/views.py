@@ -29,7 +29,13 @@ from incidents.models import (
 )
 from incidents.search import normalise_query
 from incidents.selectors import MAX_LISTED_RESULTS, SORT_ORDERS
-from incidents.visibility import public_organisations, public_sources, public_systems, resolve_public_id
+from incidents.visibility import (
+    public_organisations,
+    public_sources,
+    public_systems,
+    resolve_public_id,
+    with_public_developer,
+)
 
 from . import filters as api_filters
 from . import serializers as s
@@ -468,8 +474,9 @@ class AISystemViewSet(SlugViewSet):
     csv_columns = [name for name, _ in CSV_COLUMNS["systems"]]
 
     def get_queryset(self):
-        systems = AISystem.objects.all() if can_see_drafts(self.request.user) else public_systems()
-        return systems.select_related("developer")
+        if can_see_drafts(self.request.user):
+            return AISystem.objects.select_related("developer")
+        return with_public_developer(public_systems())
 
 
 @extend_schema_view(list=extend_schema(summary="List taxonomy terms", description=_list_doc("Terms of the classification schemes.", "taxonomy")),

@@ -29,7 +29,7 @@ import random
 import statistics
 import time
 
-from bench.database import setup_bench_database
+from bench.database import server_version, setup_bench_database
 from bench.searches import BROAD_SEARCHES, SEARCHES
 from bench.timing import percentile, summary_rows, time_requests
 
@@ -123,7 +123,6 @@ def main() -> list[tuple]:
     from django.db import connection
     from django.test import Client, override_settings
 
-    from incidents.search import trigram_available
     from incidents.visibility import public_incidents
 
     rng = random.Random(20251230)
@@ -135,7 +134,7 @@ def main() -> list[tuple]:
         "search": search_urls(rng, requests, SEARCHES),
         "broad search": search_urls(rng, requests, BROAD_SEARCHES),
     }
-    print(f"{published:,} published incidents; pg_trgm {'on' if trigram_available() else 'off'}; "
+    print(f"{published:,} published incidents; {server_version()}; "
           f"{requests} requests per kind, {PAGE} items per list page")
 
     # One client makes every request: lift its rate limit for the run.

@@ -3,7 +3,9 @@
 Call `setup_bench_database(n)` before importing models: it points Django at
 BENCH_DATABASE_NAME (default `aikb_bench`) on the server of DATABASE_URL,
 creates and migrates it if needed, and tops it up to at least `n` synthetic
-incidents with `manage.py generate_synthetic`.
+incidents with `manage.py generate_synthetic`. With BENCH_EMBEDDED=1 the
+server is the run command's embedded PostgreSQL 18 (config.embedded_db), on
+its own data folder `var/bench-pgdata`, started for the benchmark's process.
 """
 
 import os
@@ -13,8 +15,23 @@ from urllib.parse import urlparse, urlunparse
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+_embedded = []
+
+
+def _embedded_server_url() -> str:
+    from pathlib import Path
+
+    from config import embedded_db
+
+    if not _embedded:
+        var = Path(os.environ.get("AIKB_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+        _embedded.append(embedded_db.start(var / "bench-pgdata", say=lambda line: print(line, flush=True)))
+    return _embedded[0].get_uri()
+
+
 def bench_database_url() -> str:
-    base = urlparse(os.environ.get("DATABASE_URL", DEFAULT_SERVER))
+    server = _embedded_server_url() if os.environ.get("BENCH_EMBEDDED") == "1" else None
+    base = urlparse(server or os.environ.get("DATABASE_URL", DEFAULT_SERVER))
     name = os.environ.get("BENCH_DATABASE_NAME", "aikb_bench")
     return urlunparse(base._replace(path=f"/{name}"))
 
@@ -52,3 +69,12 @@ def setup_bench_database(incidents: int, verbose: bool = True) -> None:
         call_command("generate_synthetic", incidents=incidents - have, verbosity=1 if verbose else 0)
         if verbose:
             print(f"generated {incidents - have} synthetic incidents in {time.perf_counter() - started:.1f} s")
+
+
+def server_version() -> str:
+    """The PostgreSQL the figures were measured on, e.g. "PostgreSQL 18.1"."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return "PostgreSQL " + cursor.fetchone()[0].split()[0]

@@ -4,8 +4,9 @@ Fills the benchmark database (bench.database; BENCH_WEB_INCIDENTS synthetic
 incidents, default 10,000, with their claims, sources, evidence and
 measurements), then requests the incident list (plain, paged, faceted),
 searches (words, phrases, a typo in a name, search plus facets; see
-bench.searches), incident pages, and the home page with the pages of
-organisations, AI systems, taxonomy terms and metrics, through Django's test client, in-process, so the figure is the
+bench.searches), incident pages, and the home and insights pages with the pages of
+organisations, AI systems, taxonomy terms and metrics, and the index pages
+of each (and of sources), through Django's test client, in-process, so the figure is the
 server's own time: URL routing, queries, template rendering, middleware.
 Prints the median and p95 per page type, first as a running site sees them
 (facet counts cached between data changes) and then with the cache emptied
@@ -21,7 +22,7 @@ sets the requests per page type (default 150).
 import os
 import random
 
-from bench.database import setup_bench_database
+from bench.database import server_version, setup_bench_database
 from bench.searches import BROAD_SEARCHES, SEARCHES
 from bench.timing import summary_rows, time_requests
 
@@ -67,16 +68,38 @@ def empty_caches() -> None:
 
 
 def entity_urls(rng, count, entities):
-    """The home page and the pages of organisations, AI systems, taxonomy
-    terms and metrics (`entities`: their addresses), first pages and later
-    ones."""
+    """The home page, the insights page and the pages of organisations, AI
+    systems, taxonomy terms and metrics (`entities`: their addresses), first
+    pages and later ones."""
     urls = []
     for _ in range(count):
-        if rng.random() < 0.2:
+        choice = rng.random()
+        if choice < 0.2:
             urls.append("/")
+        elif choice < 0.3:
+            urls.append("/insights/")
         else:
             url = rng.choice(entities)
             urls.append(url if rng.random() < 0.7 else f"{url}?page={rng.randint(2, 20)}")
+    return urls
+
+
+INDEX_PAGES = ["/organisations/", "/systems/", "/taxonomy/", "/metrics/", "/sources/"]
+
+
+def index_urls(rng, count):
+    """The index pages of organisations, AI systems, the taxonomy, metrics
+    and sources (incidents.indexes): in their default order, by incidents,
+    and later pages of the sources."""
+    urls = []
+    for _ in range(count):
+        url = rng.choice(INDEX_PAGES)
+        choice = rng.random()
+        if choice < 0.3:
+            url += "?sort=incidents"
+        elif choice < 0.5 and url == "/sources/":
+            url += f"?page={rng.randint(2, 200)}"
+        urls.append(url)
     return urls
 
 
@@ -92,7 +115,6 @@ def main() -> list[tuple]:
     from django.test import Client
 
     from incidents.models import AISystem, Metric, Organisation, TaxonomyTerm
-    from incidents.search import trigram_available
     from incidents.selectors import MAX_LISTED_RESULTS, PAGE_SIZE
     from incidents.visibility import public_incidents
 
@@ -107,6 +129,7 @@ def main() -> list[tuple]:
         "search": search_urls(rng, requests, SEARCHES, slugs),
         "incident": [f"/incidents/{public_id}/" for public_id in rng.choices(public_ids, k=requests)],
         "home and entity": entity_urls(rng, requests, entities),
+        "index": index_urls(rng, requests),
         "broad search": search_urls(rng, requests, BROAD_SEARCHES, slugs),
     }
     # A search matching more than FACETS_WITH_PAGE_LIMIT incidents is sent
@@ -114,7 +137,7 @@ def main() -> list[tuple]:
     plans["search filters (fetched after the page)"] = [
         "/incidents/filters/?" + url.split("?", 1)[1] for url in plans["search"]
     ]
-    print(f"{published:,} published incidents; pg_trgm {'on' if trigram_available() else 'off'}; "
+    print(f"{published:,} published incidents; {server_version()}; "
           f"{requests} requests per page type")
 
     client = Client()
@@ -124,7 +147,7 @@ def main() -> list[tuple]:
     rows = []
     for cold in (False, True):
         for name, urls in plans.items():
-            is_page = name in ("list", "search", "incident", "home and entity")
+            is_page = name in ("list", "search", "incident", "home and entity", "index")
             label = f"{name}{' page' if is_page else ''}{' (cold cache)' if cold else ''}"
             times = time_requests(client, urls, before_each=empty_caches if cold else None)
             rows += summary_rows(label, times, TARGET_P95_MS if is_page else None, width=26)

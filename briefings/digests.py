@@ -13,11 +13,18 @@ from django.utils import timezone
 from incidents.models import Incident, Organisation, TaxonomyTerm
 from incidents.visibility import public_incidents
 
+from .charts import bar_chart_svg
 from .models import Briefing, Cadence, Digest
 from .selectors import digest_content
 from .services import GENERATED_AT, SITE_AUTHOR, briefing_for_html, render_briefing
 
 EMAIL_HIGHLIGHTS = 10
+# The cover fits on its one page: this many headlines of each kind, the
+# rest counted ("and 3 more") and listed in the digest's sections.
+COVER_INCIDENTS = 5
+COVER_STATUS_CHANGES = 4
+COVER_CHART_WIDTH = 300  # units across the chart's 90 mm (briefing.css): its text at about 9 pt
+COVER_CHART_LABELS = 80  # the severities' names beside their bars: a low chart
 
 
 @dataclass(frozen=True)
@@ -100,11 +107,41 @@ def _as_datetime(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.timezone.utc)
 
 
+def _severity_chart(incidents: list[Incident], title: str):
+    counts = {value: 0 for value, _ in Incident.Severity.choices}
+    for incident in incidents:
+        counts[incident.severity] += 1
+    rows = [{"label": label, "value": counts[value], "lower": None, "upper": None}
+            for value, label in reversed(Incident.Severity.choices)]
+    return bar_chart_svg(rows, "count", title, width=COVER_CHART_WIDTH, label_width=COVER_CHART_LABELS)
+
+
+def digest_cover(content: dict) -> dict:
+    """What the digest's cover shows besides its period: the headline
+    changes (the most severe new incidents, then claim status changes, the
+    status changes of the most severe incidents first) and one chart, the
+    period's new incidents by severity (or its updated ones when none is
+    new). Deterministic: ties go by public id and time of change."""
+    new = content["new_incidents"]  # most severe first (digest_content)
+    changes = sorted(content["status_changes"], key=lambda c: (-c.claim.incident.severity, c.changed_at, c.pk))
+    charted, chart_title = (new, "New incidents in the period by severity") if new else (
+        content["updated_incidents"], "Updated incidents in the period by severity")
+    return {
+        "incidents": new[:COVER_INCIDENTS],
+        "more_incidents": max(len(new) - COVER_INCIDENTS, 0),
+        "status_changes": changes[:COVER_STATUS_CHANGES],
+        "more_status_changes": max(len(changes) - COVER_STATUS_CHANGES, 0),
+        "chart_title": chart_title if charted else "",
+        "chart": _severity_chart(charted, chart_title) if charted else "",
+    }
+
+
 def digest_html(cadence: str, start: datetime.date, end: datetime.date, digest_filter: DigestFilter, content: dict) -> str:
     return render_to_string(
         "briefings/pdf/digest.html",
         {
             **content,
+            "cover": digest_cover(content),
             "cadence": Cadence(cadence).label,
             "period_start": start,
             "period_last_day": end - datetime.timedelta(days=1),

@@ -1,11 +1,10 @@
 """Reads behind the PDFs, each in a fixed number of queries whatever the
 number of claims, evidence or incidents."""
 
-from collections import defaultdict
-
 from django.db.models import Prefetch
 
 from incidents import selectors
+from incidents.charts import by_metric, chart_labels, panels_of
 from incidents.citations import incident_url
 from incidents.confidence import with_confidence
 from incidents.figures import as_of_display, format_value, interval_of, interval_text, measurement_label
@@ -21,7 +20,7 @@ from incidents.models import (
     Source,
 )
 from incidents.selectors import attach_claims
-from incidents.visibility import public_incidents
+from incidents.visibility import public_incidents, published_measurements
 from reproductions.models import Verdict
 from reproductions.selectors import reproductions_for_incident
 
@@ -58,30 +57,36 @@ def published_incident(public_id: str) -> Incident:
 
 
 def metric_panels(measurements) -> list[dict]:
-    """Measurements grouped by metric, each with its chart and its data rows."""
-    grouped = defaultdict(list)
-    for m in measurements:
-        grouped[m.metric].append(m)
-    panels = []
-    for metric, rows in grouped.items():
-        data = []
-        for m in rows:
-            interval = interval_of(m, metric.unit)
-            data.append({
-                "label": measurement_label(m),
-                "value": m.value,
-                "lower": interval.lower if interval else None,
-                "upper": interval.upper if interval else None,
-                "display": format_value(m.value, metric.unit),
-                "interval": interval_text(m, metric.unit),
-                "sample_size": m.sample_size,
-                "as_of": m.as_of,
-                "as_of_display": as_of_display(m),
-                "claim": m.claim,
-                "provenance": (m.evidence.source.title if m.evidence_id else f"Our re-run (run {m.reproduction_run_id})"),
-            })
-        panels.append({"metric": metric, "rows": data, "chart": bar_chart_svg(data, metric.unit, metric.name)})
-    return panels
+    """Measurements grouped by metric and panel (the condition they were
+    measured under), each group with its chart and its data rows. The
+    panels are picked as the web charts pick them (incidents.charts), so
+    figures of different panels never share a chart."""
+    return [_panel(metric, panel, rows) for metric, items in by_metric(measurements)
+            for panel, rows in panels_of(items)]
+
+
+def _panel(metric, panel: str, rows) -> dict:
+    data = []
+    for m, chart_label in zip(rows, chart_labels(rows)):
+        interval = interval_of(m, metric.unit)
+        data.append({
+            "label": measurement_label(m),
+            "chart_label": chart_label,
+            "value": m.value,
+            "lower": interval.lower if interval else None,
+            "upper": interval.upper if interval else None,
+            "display": format_value(m.value, metric.unit),
+            "interval": interval_text(m, metric.unit),
+            "sample_size": m.sample_size,
+            "as_of": m.as_of,
+            "as_of_display": as_of_display(m),
+            "claim": m.claim,
+            "provenance": (m.evidence.source.title if m.evidence_id else f"Our re-run (run {m.reproduction_run_id})"),
+        })
+    title = f"{metric.name} \u2014 {panel}" if panel else metric.name
+    chart_rows = [{**row, "label": row["chart_label"]} for row in data]
+    return {"metric": metric, "panel": panel, "title": title, "rows": data,
+            "chart": bar_chart_svg(chart_rows, metric.unit, title)}
 
 
 def related_incidents(incident: Incident) -> list[dict]:
@@ -166,10 +171,9 @@ def _with_previous_values(measurements: list[Measurement], start) -> list[dict]:
     if not measurements:
         return []
     earlier = (
-        Measurement.objects.filter(
-            metric__in={m.metric_id for m in measurements}, created__lt=start
-        )
-        .exclude(purpose=Measurement.Purpose.PIPELINE_CHECK)
+        # Only figures the public sees: never a draft's, a merged entry's or a pipeline check's.
+        published_measurements()
+        .filter(metric__in={m.metric_id for m in measurements}, created__lt=start)
         .order_by("metric_id", "system_id", "as_of", "id")
         .values("metric_id", "system_id", "value")
     )

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import dj_database_url
 
+from incidents.licence import LICENCE_NAME, LICENCE_URL
+
 from .env import env_bool, env_int, env_list, env_str
+from .site_url import DEFAULT_SITE_URL, recorded_site_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("AIKB_VAR_DIR", str(BASE_DIR / "var")))
@@ -25,7 +28,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("AIKB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset: the address the run command serves at (var/site-url, config.site_url).
+SITE_URL = (env_str("AIKB_SITE_URL", "") or recorded_site_url(VAR_DIR) or DEFAULT_SITE_URL).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -83,7 +87,7 @@ TEMPLATES = [
 ]
 
 # PostgreSQL only. Without DATABASE_URL the embedded server started by
-# scripts/run.sh (the pgserver wheel) is used, over its Unix socket.
+# scripts/run.sh (PostgreSQL 18, config.embedded_db) is used, over its Unix socket.
 EMBEDDED_PG_DIR = VAR_DIR / "pgdata"
 DATABASE_URL = env_str("DATABASE_URL", f"postgresql://postgres:@/postgres?host={EMBEDDED_PG_DIR}")
 DATABASES = {
@@ -95,7 +99,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ValueError("DATABASE_URL must point to PostgreSQL (postgresql://...)")
-DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_aikb")}
+# The test database is named after the configured one, so two checkouts that
+# point at different databases of one server never share a test database.
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", f"test_aikb_{DATABASES['default']['NAME']}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -255,6 +261,8 @@ SPECTACULAR_SETTINGS = {
         "server for a request line over 8,190 bytes (ask for fewer filter values per request, or page)."
     ),
     "VERSION": "1.0.0",
+    # The data's licence, stated once in incidents/licence.py (plain constants, no Django).
+    "LICENSE": {"name": f"{LICENCE_NAME} (the text and data; quotations stay their authors')", "url": LICENCE_URL},
     # Swagger UI and Redoc from our own static files: no CDN, works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

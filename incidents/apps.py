@@ -10,7 +10,7 @@ class IncidentsConfig(AppConfig):
 
         # What cached counts and rankings are read from (incidents.generations).
         followed = ["Incident", "IncidentOrganisation", "IncidentSystem", "Organisation", "AISystem", "TaxonomyTerm",
-                    "Claim", "Evidence"]
+                    "Claim", "Evidence", "Source", "Metric", "Measurement"]
         generations.follow(
             *(self.get_model(name) for name in followed),
             through=[self.get_model("Incident").taxonomy.through],

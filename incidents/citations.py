@@ -1,4 +1,5 @@
-"""How to cite an incident or a source: plain text, BibTeX and CSL-JSON.
+"""How to cite an incident or a source: plain text, BibTeX and CSL-JSON;
+and where a quote sits in its source (`locator_text`).
 
 The incident page's "cite this" box, the API's citation formats and the PDF
 briefings all call these functions, so a citation reads the same everywhere.
@@ -10,7 +11,7 @@ import re
 
 from django.conf import settings
 
-from .models import DatePrecision, Incident, Source
+from .models import DatePrecision, Evidence, Incident, Source
 
 PUBLISHER = "AI Incident Knowledge Base"
 
@@ -195,3 +196,26 @@ def source_citation_text(source: Source) -> str:
     if source.url:
         parts.append(source.url)
     return " ".join(p for p in parts if p)
+
+
+# Words (and signs) with which an editor may already have named a locator's
+# kind: "paragraph 3", "p. 12", "§3.1", "Figure 1". Such a locator is shown
+# as written; a bare one ("3", "12", "3.1") gets its kind in front.
+_LOCATOR_NAMES = {
+    Evidence.LocatorType.PAGE: r"(?:pages?\b|pp?\.)",
+    Evidence.LocatorType.SECTION: r"(?:§|sections?\b|sec\.|chapter\b|appendix\b)",
+    Evidence.LocatorType.PARAGRAPH: r"(?:¶|paragraphs?\b|paras?\b\.?)",
+    Evidence.LocatorType.FIGURE: r"(?:figures?\b|figs?\.|tables?\b)",
+    Evidence.LocatorType.TIMESTAMP: r"(?:timestamp\b)",
+}
+
+
+def locator_text(evidence: Evidence) -> str:
+    """Where a quote sits, as a reader reads it: "paragraph 3" for a
+    paragraph locator "3" or "paragraph 3" (never "paragraph paragraph 3"),
+    "§3.1.4 Safety data" as written, "figure or table 7"."""
+    locator = evidence.locator.strip()
+    named = _LOCATOR_NAMES.get(evidence.locator_type)
+    if named and re.match(named, locator, re.IGNORECASE):
+        return locator
+    return f"{evidence.get_locator_type_display().lower()} {locator}"

@@ -8,7 +8,7 @@ facets are counted in one query (see facet_counts), so the page's query
 count never depends on the data.
 
 Every filter is backed by an index: the fixed-choice fields carry
-`db_index`, years filter on the indexed year of `occurred_on`, the related
+`db_index`, years filter on the indexed year of `models.incident_year`, the related
 facets go through the indexed foreign keys of their link tables, and
 has-reproduction is a column the database keeps (Incident.has_reproduction).
 """
@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
-from django.db.models.functions import ExtractYear
 from django.db.models.lookups import In
 
+from . import taxonomy
 from .generations import CACHE_SECONDS, generation_key
-from .models import Incident, IncidentOrganisation, IncidentSystem, TaxonomyTerm
+from .models import Incident, IncidentOrganisation, IncidentSystem, TaxonomyTerm, incident_year
 
 MAX_VALUES_PER_FACET = 20
 MAX_RELATED_VALUES_SHOWN = 40
@@ -128,14 +128,17 @@ class ReproductionFacet(ChoiceFacet):
 
 
 def occurred_in_years(years) -> Q:
-    """Incidents that occurred in one of `years`. The condition is the year
-    itself (not a date range), so the index `incident_public_year` finds a
-    year's incidents already in the list's order."""
-    return Q(In(ExtractYear("occurred_on"), sorted(set(years)))) if years else Q()
+    """Incidents filed under one of `years`: the year they occurred or,
+    where that is not known, the year they were first reported
+    (models.incident_year; by the occurrence date alone, eight of the nine
+    curated entries had no year). The condition is the year itself (not a
+    date range), so the index `incident_public_year` finds a year's
+    incidents already in the list's order."""
+    return Q(In(incident_year(), sorted(set(years)))) if years else Q()
 
 
 class YearFacet:
-    """The year the incident occurred (see occurred_in_years)."""
+    """The year of the incident (see occurred_in_years)."""
 
     param = "year"
     label = "Year"
@@ -158,7 +161,7 @@ class YearFacet:
         return str(value)
 
     def column_expression(self):
-        return ExtractYear("occurred_on")
+        return incident_year()
 
     def column_value(self, grouped):
         return int(grouped)
@@ -172,8 +175,11 @@ class RelatedFacet:
     selected by slug and counted through the link table."""
 
     def __init__(self, param, label, link_model, incident_field, target_field, target_model, group_field=None,
-                 unique_pairs=False):
+                 unique_pairs=False, rollup=False):
         self.param = param
+        # Whether a value covers the values below it (taxonomy terms: incidents.taxonomy).
+        self.rollup = rollup
+        self.subtrees = {}
         # Whether the link table holds each (incident, target) pair once
         # (taxonomy); organisation and system links repeat a pair per role.
         self.unique_pairs = unique_pairs
@@ -194,12 +200,21 @@ class RelatedFacet:
             return []
         # Unknown slugs are dropped (the page says so) rather than silently
         # emptying the results; the names found label the active filters.
-        fields = ["slug", "name"] + ([self.group_field] if self.group_field else [])
-        found = {row["slug"]: row for row in self.target_model.objects.filter(slug__in=slugs).values(*fields)}
+        if self.rollup:
+            # The same one query finds each term's name and the terms below it.
+            found = self.subtrees = taxonomy.subtrees(slugs)
+        else:
+            fields = ["slug", "name"] + ([self.group_field] if self.group_field else [])
+            found = {row["slug"]: row for row in self.target_model.objects.filter(slug__in=slugs).values(*fields)}
         self.names = {slug: str(row["name"]) for slug, row in found.items()}
         return [slug for slug in slugs if slug in found]
 
     def q(self, values) -> Q:
+        if self.rollup:
+            if not set(values) <= set(self.subtrees):
+                self.subtrees.update(taxonomy.subtrees([v for v in values if v not in self.subtrees]))
+            ids = {pk for value in values if value in self.subtrees for pk in self.subtrees[value]["ids"]}
+            return Q(pk__in=taxonomy.links_under(sorted(ids)).values(self.incident_field))
         links = self.link_model.objects.filter(**{f"{self.target_field}__slug__in": values})
         return Q(pk__in=links.values(self.incident_field))
 
@@ -211,20 +226,31 @@ class RelatedFacet:
         frequent values among the matching incidents `m` that meet `where`
         (see facet_counts). The (incident, value) pairs are de-duplicated
         as integers before the names are joined; links that hold each pair
-        once (taxonomy) skip even that."""
+        once skip even that. A facet that rolls up (taxonomy) counts each
+        incident once under its terms and every term above them."""
         link = self.link_model._meta
         incident_column = link.get_field(self.incident_field).column
         target_column = link.get_field(self.target_field).column
         group = f't."{self.group_field}"' if self.group_field else "''"
+        if self.rollup:
+            # Each link counts for its term and every term above it, once per incident.
+            pairs = f"""
+                SELECT DISTINCT m.incident_id, c.root_id AS target_id
+                FROM m JOIN "{link.db_table}" AS l ON l."{incident_column}" = m.incident_id
+                JOIN ({taxonomy.closure_sql()}) AS c ON c.term_id = l."{target_column}"
+                WHERE {where}
+            """
+        else:
+            pairs = f"""
+                SELECT {"" if self.unique_pairs else "DISTINCT"} m.incident_id, l."{target_column}" AS target_id
+                FROM m JOIN "{link.db_table}" AS l ON l."{incident_column}" = m.incident_id
+                WHERE {where}
+            """
         return f"""
             SELECT %s, jsonb_build_array(t.slug, t.name, {group}), c.n
             FROM (
                 SELECT pairs.target_id, COUNT(*) AS n
-                FROM (
-                    SELECT {"" if self.unique_pairs else "DISTINCT"} m.incident_id, l."{target_column}" AS target_id
-                    FROM m JOIN "{link.db_table}" AS l ON l."{incident_column}" = m.incident_id
-                    WHERE {where}
-                ) AS pairs
+                FROM ({pairs}) AS pairs
                 GROUP BY pairs.target_id
                 ORDER BY n DESC, pairs.target_id
                 LIMIT {int(MAX_RELATED_VALUES_SHOWN)}
@@ -264,7 +290,7 @@ def build_facets():
         YearFacet(),
         RelatedFacet(
             "taxonomy", "Taxonomy", Incident.taxonomy.through, "incident", "taxonomyterm", TaxonomyTerm,
-            group_field="scheme", unique_pairs=True,
+            group_field="scheme", unique_pairs=True, rollup=True,
         ),
         RelatedFacet(
             "organisation", "Organisation", IncidentOrganisation, "incident", "organisation",

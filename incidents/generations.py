@@ -63,3 +63,17 @@ def follow(*models, through=()) -> None:
         post_delete.connect(invalidate, sender=model, weak=False, dispatch_uid=uid + "-delete")
     for table in through:
         m2m_changed.connect(invalidate, sender=table, weak=False, dispatch_uid=f"generation-{table._meta.label}")
+
+
+def remembered(namespace: str, parts, compute):
+    """`compute()`, cached under `generation_key(namespace, *parts)` for
+    CACHE_SECONDS: the one way a read of the public data is remembered
+    (search probes, index and overview counts, similar incidents), so a
+    change to the data is never answered from an old copy. `compute` must
+    not return None (None means "not cached")."""
+    key = generation_key(namespace, *parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -60,6 +60,14 @@ def precision_error(value, precision) -> str | None:
     if precision == DatePrecision.YEAR and (value.day, value.month) != (1, 1):
         return "With year precision, give the first of January (e.g. 2025-01-01)."
     return None
+
+
+def incident_year():
+    """The year an incident is filed under (the year facet and filter,
+    incidents.facets.occurred_in_years): when it occurred or, where that is
+    not known (most entries: a study or report has no date of its own), when
+    it was first reported."""
+    return ExtractYear(Coalesce("occurred_on", "reported_on"))
 
 
 def format_with_precision(value, precision) -> str:
@@ -128,7 +136,14 @@ class AISystem(TimeStamped):
         ]
 
     def __str__(self):
-        return f"{self.name} {self.version}".strip()
+        # "Llama3.1-70B-Instruct", not "Llama3.1-70B-Instruct 3.1": many names already carry their version.
+        # It counts as named when it stands alone or right after letters ("Llama3"), never inside a
+        # longer number ("2" in "Qwen2.5" is another version).
+        version = self.version.strip()
+        named = rf"(?:(?<![\w.])|(?<=[^\W\d_])(?=\d)){re.escape(version)}(?![\w.])"
+        if not version or re.search(named, self.name, re.IGNORECASE):
+            return self.name
+        return f"{self.name} {version}"
 
     def get_absolute_url(self):
         return reverse("system-detail", args=[self.slug])
@@ -271,8 +286,8 @@ class Incident(TimeStamped):
                 condition=PUBLIC,
                 name="incident_public_facets",
             ),
-            # The year facet (incidents.facets.occurred_in_years) with the
-            # default order, newest report first. Occurrence and report dates
+            # The year facet (incidents.facets.occurred_in_years: the year
+            # of incident_year) with the default order, newest report first. Occurrence and report dates
             # go together, so walking the date order for an early year read
             # nearly every row before its first match; here a year's rows
             # are adjacent and in order. occurred_on is included so that
@@ -284,7 +299,7 @@ class Incident(TimeStamped):
             # this index's bitmap with the kind's, then read the rows
             # (year=2024&kind=incident).
             models.Index(
-                ExtractYear("occurred_on"),
+                incident_year(),
                 F("reported_on").desc(nulls_last=True),
                 F("id").desc(),
                 include=["occurred_on", "severity", "updated", "created", "kind", "status", "setting", "has_reproduction"],
@@ -488,6 +503,12 @@ class Source(TimeStamped):
                 name="source_response_names_organisation",
             ),
         ]
+        indexes = [
+            # The sources index, newest first (incidents.indexes): its pages
+            # walk this order, checking each source is public, instead of
+            # checking and sorting every source.
+            models.Index(F("published_on").desc(nulls_last=True), F("id").desc(), name="source_newest"),
+        ]
 
     def __str__(self):
         return self.title
@@ -614,6 +635,13 @@ class Evidence(TimeStamped):
                 condition=~Q(locator_type="timestamp") | Q(locator__regex=r"^\d{1,2}:\d{2}:\d{2}$"),
                 name="evidence_timestamp_format",
             ),
+        ]
+        indexes = [
+            # How many incidents quote each source (incidents.indexes, the
+            # sources index's most cited order): each source's incidents in
+            # order, read from here alone, where a hash of every (source,
+            # incident) pair spilled to disk.
+            models.Index(fields=["source", "incident"], name="evidence_source_incident"),
         ]
 
     def __str__(self):
@@ -813,3 +841,20 @@ class PublicIdCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last_number}"
+
+
+class SearchWord(models.Model):
+    """A word that occurs in incidents' text or in the names of organisations
+    and AI systems, unaccented and lower-cased: the vocabulary a mistyped
+    search word is corrected against ("blakmail" -> "blackmail"), through a
+    trigram index. Kept by incidents.search.refresh_search_vectors. It may
+    hold words of unpublished entries: a correction is only offered when the
+    corrected search finds published incidents (incidents.search)."""
+
+    word = models.CharField(primary_key=True, max_length=40)
+
+    class Meta:
+        indexes = [GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="searchword_trgm")]
+
+    def __str__(self):
+        return self.word

@@ -4,6 +4,8 @@ Python-Markdown does not sanitise; nh3 removes scripts, event handlers,
 `javascript:`/`data:`/`file:` URLs and anything outside the allowed tags.
 """
 
+from html import unescape
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -37,3 +39,10 @@ def render_markdown(text: str) -> SafeString:
         strip_comments=True,
     )
     return mark_safe(cleaned)  # nh3 output contains only the allowed markup
+
+
+def markdown_to_text(text: str) -> str:
+    """Editors' Markdown as one line of plain text, for what is read outside
+    the page (link previews, meta descriptions): no markup, entities decoded,
+    whitespace collapsed. Plain text: escape it where it is written."""
+    return " ".join(unescape(nh3.clean(render_markdown(text), tags=set())).split())

@@ -1,8 +1,17 @@
-"""The stored full-text search vector of incidents.
+"""Searching incidents: the stored full-text vector, name matching and the
+correction of mistyped words.
 
 Weights: title A, summary B, body C, evidence quotes D. The vector is stored
 and GIN-indexed, and refreshed when an incident or its evidence changes, so
-searching never computes it per request.
+searching never computes it per request. It is built with the
+`aikb_english` configuration (unaccent, then the English stemmer: "cafe"
+finds "café"), and every plain word of a search also matches as a prefix
+("crypto" finds "cryptocurrency"). Organisation and AI system names match
+despite typos (pg_trgm). When a search matches nothing as typed, its
+mistyped words are corrected against the vocabulary of the stored text and
+names (`SearchWord`), and the corrected search is run instead, with a
+"Showing results for" on the page. pg_trgm and unaccent are required
+(migration incidents 0017).
 """
 
 import re
@@ -12,47 +21,69 @@ from django.db import connection
 from . import generations
 from .paging import count_up_to
 
-REFRESH_SQL = """
+CONFIG = "aikb_english"
+
+REFRESH_SQL = f"""
 UPDATE incidents_incident AS i SET search_vector =
-    setweight(to_tsvector('english', coalesce(i.title, '')), 'A')
-    || setweight(to_tsvector('english', coalesce(i.summary, '')), 'B')
-    || setweight(to_tsvector('english', coalesce(i.body, '')), 'C')
-    || setweight(to_tsvector('english', coalesce(
+    setweight(to_tsvector('{CONFIG}', coalesce(i.title, '')), 'A')
+    || setweight(to_tsvector('{CONFIG}', coalesce(i.summary, '')), 'B')
+    || setweight(to_tsvector('{CONFIG}', coalesce(i.body, '')), 'C')
+    || setweight(to_tsvector('{CONFIG}', coalesce(
         (SELECT string_agg(e.quote, ' ') FROM incidents_evidence AS e WHERE e.incident_id = i.id), ''
     )), 'D')
 """
 
 
+def _words_of(expression: str) -> str:
+    return f"unnest(tsvector_to_array(to_tsvector('simple', unaccent(coalesce({expression}, '')))))"
+
+
+# The words of the incidents (all, or those in %(ids)s), their evidence and
+# the names of their organisations and AI systems, unaccented and
+# lower-cased; only letters, 3 to 40 of them.
+VOCABULARY_SQL = f"""
+INSERT INTO incidents_searchword (word)
+SELECT DISTINCT word FROM (
+    SELECT {_words_of("i.title || ' ' || i.summary || ' ' || i.body")} AS word
+    FROM incidents_incident AS i {{incidents}}
+    UNION ALL
+    SELECT {_words_of("e.quote")} FROM incidents_evidence AS e {{evidence}}
+    UNION ALL
+    SELECT {_words_of("o.name")} FROM incidents_organisation AS o {{organisations}}
+    UNION ALL
+    SELECT {_words_of("s.name")} FROM incidents_aisystem AS s {{systems}}
+) AS words
+WHERE length(word) BETWEEN 3 AND 40 AND word ~ '^[[:alpha:]]+$'
+ON CONFLICT DO NOTHING
+"""
+_VOCABULARY_OF_IDS = {
+    "incidents": "WHERE i.id = ANY(%(ids)s)",
+    "evidence": "WHERE e.incident_id = ANY(%(ids)s)",
+    "organisations": "WHERE o.id IN (SELECT organisation_id FROM incidents_incidentorganisation"
+                     " WHERE incident_id = ANY(%(ids)s))",
+    "systems": "WHERE s.id IN (SELECT system_id FROM incidents_incidentsystem WHERE incident_id = ANY(%(ids)s))",
+}
+
+
 def refresh_search_vectors(incident_ids=None) -> None:
-    """Recompute the search vector of the given incidents (all when None)."""
+    """Recompute the search vector of the given incidents (all when None)
+    and add their words to the vocabulary (rebuilt whole when None)."""
     with connection.cursor() as cursor:
         if incident_ids is None:
             cursor.execute(REFRESH_SQL)
+            cursor.execute("DELETE FROM incidents_searchword")
+            cursor.execute(VOCABULARY_SQL.format(incidents="", evidence="", organisations="", systems=""))
         else:
             ids = sorted(set(incident_ids))
             if ids:
                 cursor.execute(REFRESH_SQL + " WHERE i.id = ANY(%s)", [ids])
+                cursor.execute(VOCABULARY_SQL.format(**_VOCABULARY_OF_IDS), {"ids": ids})
     # Searches now find other things: answers cached for the data before
     # (counts, rankings, the probes below) are no longer read.
     generations.invalidate()
 
 
 MAX_QUERY_LENGTH = 200
-_trigram_by_database: dict[str, bool] = {}
-
-
-def trigram_available() -> bool:
-    """Whether this database has pg_trgm (the embedded pgserver build lacks it;
-    see migration incidents 0003)."""
-    name = connection.settings_dict["NAME"]
-    if name not in _trigram_by_database:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-            _trigram_by_database[name] = cursor.fetchone() is not None
-    return _trigram_by_database[name]
-
-
-TRIGRAM_WEIGHT = 0.5
 # Web-search operators: a quoted phrase, OR, or a word excluded with a minus.
 _OPERATORS = re.compile(r'"|(^|\s)-\S|\sOR\s')
 
@@ -71,18 +102,11 @@ def normalise_query(text: str) -> str:
 
 
 def _remembered(parts, compute):
-    """`compute()`, kept in the cache for the data's generation (see
-    incidents.facets): a search asks the same questions of the same data on
-    every page, sort and filter, and a repeated search skips them
-    (figures: docs/benchmarks.md, 'Why the indexes and query shapes')."""
-    from django.core.cache import cache
-
-    key = generations.generation_key("search", *parts)
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, generations.CACHE_SECONDS)
-    return value
+    """`compute()`, kept for the data's generation (generations.remembered):
+    a search asks the same questions of the same data on every page, sort
+    and filter, and a repeated search skips them (figures:
+    docs/benchmarks.md, 'Why the indexes and query shapes')."""
+    return generations.remembered("search", parts, compute)
 
 
 def _similar_names(text: str) -> dict:
@@ -148,39 +172,136 @@ def rank_query(query):
     return query | query
 
 
-def search_incidents(queryset, text: str):
+# A word of a search, as the query builder and the corrector see it.
+_WORD = re.compile(r"[^\W_]+")
+# Shorter words match only as written: "ai" as a prefix would match "aim", "air"...
+PREFIX_MIN_LENGTH = 3
+
+
+def text_query(text: str):
+    """The full-text query of a (normalised) search: web-search syntax
+    when it uses operators (quotes, OR, -word), else all its words, each
+    also as a prefix ("crypto" finds "cryptocurrency"). The list, its
+    ranking and the highlighted snippets all use this one query."""
+    from django.contrib.postgres.search import SearchQuery
+
+    if uses_search_operators(text):
+        return SearchQuery(text, config=CONFIG, search_type="websearch")
+    words = _WORD.findall(text)
+    raw = " & ".join(f"{word}:*" if len(word) >= PREFIX_MIN_LENGTH else word for word in words)
+    return SearchQuery(raw, config=CONFIG, search_type="raw")
+
+
+# How alike a vocabulary word must be to a mistyped one (pg_trgm similarity).
+CORRECTION_SIMILARITY = 0.3
+# Candidates tried per mistyped word, best first.
+CORRECTION_CANDIDATES = 3
+
+
+def _unaccented_lower(words: list[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unaccent(lower(w)) FROM unnest(%s::text[]) WITH ORDINALITY AS t(w, n) ORDER BY n",
+                       [words])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _corrections(words: tuple[str, ...]) -> dict:
+    """For each of `words` that is not in the vocabulary, the most similar
+    vocabulary words, best first: {"blakmail": ["blackmail", ...]}."""
+    plain = _unaccented_lower(list(words))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM incidents_searchword WHERE word = ANY(%s)", [plain])
+        known = {row[0] for row in cursor.fetchall()}
+        found = {}
+        for word, key in zip(words, plain):
+            if key in known or len(key) < PREFIX_MIN_LENGTH or not key.isalpha():
+                continue
+            cursor.execute(
+                "SELECT word FROM incidents_searchword WHERE word %% %s AND similarity(word, %s) >= %s "
+                "ORDER BY similarity(word, %s) DESC, word LIMIT %s",
+                [key, key, CORRECTION_SIMILARITY, key, CORRECTION_CANDIDATES],
+            )
+            candidates = [row[0] for row in cursor.fetchall()]
+            if candidates:
+                found[word] = candidates
+    return found
+
+
+def corrected_search(queryset, text: str) -> str | None:
+    """The search to run instead of `text` when `text` finds nothing in
+    `queryset`: its mistyped words replaced by the most similar words of the
+    vocabulary that make it find something in `queryset` ("blakmail" ->
+    "blackmail"); None when `text` finds something, has operators, or no
+    correction finds anything. Only corrections that find incidents of
+    `queryset` are offered, so the vocabulary's words of unpublished
+    entries never show on a public page."""
+    text = normalise_query(text)
+    if not text or uses_search_operators(text) or _finds_anything(queryset, text):
+        return None
+    words = tuple(dict.fromkeys(_WORD.findall(text)))
+    if not words:
+        return None
+    corrections = _remembered(("corrections", words), lambda: _corrections(words))
+    if not corrections:
+        return None
+    # The best candidate for every word first; then, one word at a time,
+    # its next candidates.
+    tries = [{word: options[0] for word, options in corrections.items()}]
+    for word, options in corrections.items():
+        tries += [{**tries[0], word: option} for option in options[1:]]
+    for replacements in tries:
+        candidate = _WORD.sub(lambda match: replacements.get(match.group(0), match.group(0)), text)
+        if _finds_anything(queryset, candidate):
+            return candidate
+    return None
+
+
+def _finds_anything(queryset, text: str) -> bool:
+    """Whether `text` finds an incident of `queryset`, by its words or by a
+    name (a name linked only to unpublished incidents finds nothing)."""
+    if _has_rows(queryset.filter(search_vector=text_query(text))):
+        return True
+    names = _name_matches(text)
+    return bool(names) and _has_rows(queryset.filter(pk__in=names[0].union(*names[1:], all=True)))
+
+
+def search_incidents(queryset, text: str, correct: bool = True):
     """Filter and rank incidents for a search: full text over the stored
-    vector (web-search syntax: quotes, OR, -word), plus trigram matching of
-    organisation and system names, so typos such as "alibba" still find
-    Alibaba, and of titles when nothing else matched. Adds a `rank`
-    annotation; the caller orders by it. The web pages and the API both call
-    this, so their ranking is the same."""
-    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+    vector (web-search syntax: quotes, OR, -word; plain words also as
+    prefixes), plus trigram matching of organisation and system names, so
+    typos such as "alibba" still find Alibaba. When nothing matches and
+    `correct`, the corrected search (`corrected_search`) is run instead.
+    Adds a `rank` annotation; the caller orders by it. The web pages and
+    the API both call this, so their ranking is the same (the API runs the
+    words as given: a script must get what it asked for)."""
+    from django.contrib.postgres.search import SearchRank
     from django.db.models import F, FloatField, Value
     from django.db.models.functions import Coalesce
 
     text = normalise_query(text)
     if not text:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
-    query = SearchQuery(text, config="english", search_type="websearch")
+    query = text_query(text)
     matching = queryset.filter(search_vector=query)
     rank = SearchRank(F("search_vector"), rank_query(query))
     text_found = matching.annotate(rank=rank)
-    if not trigram_available() or uses_search_operators(text):
+    if uses_search_operators(text):
         return text_found
+    if correct and not _finds_anything(queryset, text):
+        corrected = corrected_search(queryset, text)
+        if corrected:
+            return search_incidents(queryset, corrected, correct=False)
+        # Known to find nothing: a condition the primary key's index answers
+        # at once (asked for the first rows of the words' condition,
+        # PostgreSQL would bet on a match early in a scan of every row).
+        # Not .none(): the facets and caches compile it to SQL.
+        return queryset.filter(pk__isnull=True).annotate(rank=Value(0.0, output_field=FloatField()))
     names = _name_matches(text)
     if not names:
         # The usual case: one condition on the stored vector, which the
         # planner serves from the GIN index (rare words) or one parallel scan
         # that matches and ranks each row together (common words).
-        if _has_rows(matching):
-            return text_found
-        # Nothing matched the words as written: fall back to similar titles,
-        # so a typo ("blackmial") still finds something. Word similarity over
-        # every title is too slow to run on every search, so only here.
-        return queryset.filter(title__trigram_word_similar=text).annotate(
-            rank=TrigramWordSimilarity(text, "title") * TRIGRAM_WEIGHT
-        )
+        return text_found
     # A name matched: the incidents are one set of ids, those matching the
     # words and those linked to the names, each read through its own index.
     # (OR-ing the raw conditions tested every row's vector; OR-ing two id

@@ -8,13 +8,14 @@ incidents, claims or sources exist.
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.contrib.postgres.search import SearchHeadline
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from . import taxonomy
 from .confidence import with_confidence
 from .facets import (
     FacetSelection,
@@ -46,7 +47,7 @@ from .paging import (
     DeferredJoinPaginator,
     count_up_to,
 )
-from .search import normalise_query, search_incidents
+from .search import CONFIG, corrected_search, normalise_query, search_incidents, text_query
 from .visibility import (
     hidden_incident_ids,
     public_incidents,
@@ -55,6 +56,7 @@ from .visibility import (
     public_sources,
     public_systems,
     published_measurements,
+    with_public_developer,
 )
 
 PAGE_SIZE = 20
@@ -154,6 +156,7 @@ class IncidentSearch:
     total: int  # exact up to MAX_LISTED_RESULTS; above it, MAX_LISTED_RESULTS + 1 unless the facets were counted
     facets: list | None  # None: too many matches to count per facet before the page is sent (see below)
     selection: FacetSelection
+    corrected: str | None = None  # the search run instead of `text`, which found nothing (search.corrected_search)
 
     @property
     def max_listed(self) -> str:
@@ -206,7 +209,8 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     searched = _searched(text)
     results = searched.filter(selection.q()) if selection.selected else searched
     order = SORT_ORDERS[sort]
-    rows_by_id = _with_parties(_with_snippet(public_incidents(), text))
+    corrected = corrected_search(public_incidents(), text) if text else None
+    rows_by_id = _with_parties(_with_snippet(public_incidents(), corrected or text))
     ranked = None
     if text:
         # A search's results in their order, up to one past the pages'
@@ -248,7 +252,7 @@ def search_incident_list(text: str, sort: str, selection: FacetSelection, raw_pa
     page = paginator.get_page(page_number(raw_page))
     for incident in page.object_list:
         incident.snippet_html = highlight(getattr(incident, "snippet", ""))
-    return IncidentSearch(text, sort, page, total, facets, selection)
+    return IncidentSearch(text, sort, page, total, facets, selection, corrected)
 
 
 def _with_snippet(queryset, text):
@@ -256,12 +260,11 @@ def _with_snippet(queryset, text):
     page's rows are rendered, so ts_headline runs twenty times at most)."""
     if not text:
         return queryset
-    query = SearchQuery(text, config="english", search_type="websearch")
     return queryset.annotate(
         snippet=SearchHeadline(
             "summary",
-            query,
-            config="english",
+            text_query(text),
+            config=CONFIG,
             start_sel=_MARK_START,
             stop_sel=_MARK_STOP,
             max_words=35,
@@ -480,7 +483,7 @@ def organisation_page_data(slug: str, raw_page) -> dict:
 
 
 def system_page_data(slug: str, raw_page) -> dict:
-    system = public_systems().select_related("developer").filter(slug=slug).first()
+    system = with_public_developer(public_systems()).filter(slug=slug).first()
     if system is None:
         raise Http404("No such AI system.")
     incident_links = IncidentSystem.objects.filter(system=system)
@@ -502,13 +505,16 @@ def system_page_data(slug: str, raw_page) -> dict:
 
 
 def taxonomy_page_data(slug: str, raw_page) -> dict:
+    """A term with its narrower terms, and a page of the incidents under it:
+    classified under the term or any term below it (incidents.taxonomy)."""
     term = TaxonomyTerm.objects.select_related("parent").filter(slug=slug).first()
     if term is None:
         raise Http404("No such taxonomy term.")
-    incident_links = Incident.taxonomy.through.objects.filter(taxonomyterm=term)
+    below = taxonomy.below(term)
+    incident_links = taxonomy.links_under([term.pk] + [t.pk for t in below])
     return {
         "term": term,
-        "children": list(term.children.order_by("code", "name")),
+        "children": [t for t in below if t.parent_id == term.pk],
         "page": incidents_page(incident_links, raw_page),
     }
 

@@ -11,7 +11,7 @@ lines as CRLF.
 At the exit: every format gets only what it can carry, so one bad row
 written before these rules (or by raw SQL) never takes a feed, an export
 or a PDF down: `for_xml` keeps what XML 1.0 allows, `for_csv` drops
-control characters.
+control characters and keeps a spreadsheet from running a cell as a formula.
 """
 
 import re
@@ -50,7 +50,23 @@ def for_xml(text):
 
 
 def for_csv(text: str) -> str:
-    return CONTROL_CHARACTERS.sub("", text)
+    """`text` as a CSV cell (every CSV we write: the API's, the insights
+    charts'): without control characters, and a leading = + - @, which
+    Excel and LibreOffice evaluate as a formula, kept as text by an
+    apostrophe. A number ("-3", "+1.5") is left as it is: it is read as the
+    number, never run."""
+    text = CONTROL_CHARACTERS.sub("", text)
+    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class CleanTextForm:

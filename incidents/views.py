@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
-from . import citations, selectors
-from .charts import bar_chart, charts_by_metric
+from . import citations, feeds, overview, selectors
+from .charts import charts_by_metric, panel_charts
 from .confidence import INCIDENT_STATUS_MEANINGS, LADDER
 from .facets import parse_facets
 from .forms import IncidentSearchForm
@@ -21,9 +21,11 @@ from .models import (
     Source,
     TaxonomyTerm,
 )
+from .similar import similar_incidents
 from .visibility import public_incidents, resolve_public_id
 
 MAX_DB_ID = 2**63 - 1
+METRIC_PAGE_PANELS = 6  # charts on a metric's page; further panels are in its table
 
 
 def _url_or_none(name, *args):
@@ -37,10 +39,13 @@ def _url_or_none(name, *args):
 @require_safe
 def home(request):
     data = selectors.home_page_data()
+    # One panel per key metric at a glance (the one with the most figures): figures
+    # measured under other conditions are never drawn beside them.
     data["key_metric_charts"] = [
-        (metric, bar_chart(metric, metric.shown_measurements, title=f"{metric.name}: latest values"))
+        (metric, panel_charts(metric, metric.shown_measurements, title=f"{metric.name}: latest values", limit=1))
         for metric in data["key_metrics"]
     ]
+    data["overview_charts"] = overview.home_charts()
     return render(request, "incidents/home.html", data)
 
 
@@ -64,6 +69,8 @@ def incident_list(request):
     facets_query.pop("page", None)
     counted_query = params.copy()
     counted_query["counts"] = "all"
+    corrected_query = facets_query.copy()
+    corrected_query["q"] = search.corrected or ""
     active_filters = []
     for facet, value, label in selection.active():
         remaining = params.copy()
@@ -83,6 +90,7 @@ def incident_list(request):
             "active_filters": active_filters,
             "facets_query": facets_query.urlencode(),
             "counted_query": counted_query.urlencode(),
+            "corrected_query": corrected_query.urlencode(),
         },
     )
 
@@ -106,6 +114,7 @@ def incident_detail(request, public_id):
         if target.public_id == public_id:
             raise Http404("No such incident.")
         return HttpResponsePermanentRedirect(target.get_absolute_url())
+    related = selectors.related_incidents(incident)
     context = {
         "incident": incident,
         "claims": list(incident.claims.all()),
@@ -113,7 +122,8 @@ def incident_detail(request, public_id):
         "metric_charts": charts_by_metric(incident.data_measurements),
         "pipeline_checks": incident.pipeline_checks,
         "timeline": selectors.incident_timeline(incident),
-        "related": selectors.related_incidents(incident),
+        "related": related,
+        "similar": similar_incidents(incident, exclude=[r["incident"].pk for r in related]),
         "citation_text": citations.incident_citation_text(incident),
         "citation_bibtex": citations.incident_bibtex(incident),
         "briefing_url": _url_or_none("incident-briefing", incident.public_id),
@@ -182,7 +192,8 @@ def taxonomy_detail(request, slug):
 @require_safe
 def metric_detail(request, slug):
     data = selectors.metric_page_data(slug, request.GET.get("page"))
-    data["chart"] = bar_chart(data["metric"], data["latest"], title=f"{data['metric'].name}: latest value per system")
+    data["chart"] = panel_charts(data["metric"], data["latest"], title=f"{data['metric'].name}: latest value per system",
+                                 limit=METRIC_PAGE_PANELS)
     return render(request, "incidents/metric_detail.html", data)
 
 
@@ -209,3 +220,12 @@ def methodology(request):
             "status_meanings": {status.value: meaning for status, meaning in INCIDENT_STATUS_MEANINGS.items()},
         },
     )
+
+
+@require_safe
+def feeds_page(request):
+    """The feeds, for people: what each follows, its address to copy into a
+    feed reader, and the entries it holds now. A feed opened in a browser is
+    styled by XSLT (incidents.feeds) only where the browser still applies
+    it; Chromium is removing XSLT, so this page is the lasting view."""
+    return render(request, "incidents/feeds.html", {"entries": list(feeds.latest_entries())})

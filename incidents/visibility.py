@@ -114,6 +114,16 @@ def public_systems():
     )
 
 
+def with_public_developer(systems):
+    """`systems` with their developer, and `developer_is_public`: whether the
+    public may see that organisation. A system is named by its own incidents,
+    its developer by theirs; a developer named by drafts alone is not shown
+    (its page is a 404). The system index and page read it here."""
+    return systems.select_related("developer").annotate(
+        developer_is_public=Exists(public_organisations().filter(pk=OuterRef("developer_id")))
+    )
+
+
 def public_sources():
     """Sources the public may see (not quoted by drafts alone)."""
     return apps.get_model("incidents", "Source").objects.filter(

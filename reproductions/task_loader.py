@@ -27,11 +27,15 @@ def load_task(spec: str, task_args: dict):
     """The Inspect Task object, or RunRefused saying why it cannot be built:
     an unknown task, an argument it does not take, or arguments it rejects."""
     from inspect_ai._eval.loader import load_tasks
+    from inspect_ai._util.error import PrerequisiteError
     from inspect_ai._util.registry import registry_info, registry_lookup
 
     resolved = resolve_spec(spec)
     try:
         tasks = load_tasks([resolved], {})
+    except PrerequisiteError as error:
+        # The task says what this machine lacks (e.g. the egress probe's Docker): its words, no more.
+        raise RunRefused(f"This worker cannot run the task {spec!r}: {error.message}") from error
     except (IndexError, LookupError) as error:
         raise RunRefused(
             f"Unknown task {spec!r}: Inspect finds no such task (is its package installed on the worker?)."
@@ -58,6 +62,8 @@ def load_task(spec: str, task_args: dict):
             )
     try:
         tasks = load_tasks([resolved], task_args)
+    except PrerequisiteError as error:
+        raise RunRefused(f"This worker cannot run the task {spec!r}: {error.message}") from error
     except Exception as error:  # noqa: BLE001 - the task's own validation, reported as it words it
         raise RunRefused(f"The task {spec!r} rejected its arguments: {type(error).__name__}: {error}") from error
     return tasks[0]

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install.sh
+source scripts/services.sh
 install_requirements requirements.txt requirements-eval.txt
+ensure_cjk_font
 exec "$VENV/bin/python" -m config.stack "$@"

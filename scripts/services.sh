@@ -1,6 +1,7 @@
 # Sourced by test.sh: make sure PostgreSQL and Redis answer on 127.0.0.1,
 # starting (and, as root with apt-get, installing) them when they do not,
-# and install the Debian packages the browser and PDF tests need.
+# and install the Debian packages the browser and PDF tests need. Sourced by
+# run.sh for the CJK font the PDFs need (ensure_cjk_font).
 set -euo pipefail
 
 port_open() {  # host port
@@ -67,10 +68,31 @@ ensure_redis() {
   wait_port 127.0.0.1 6379 Redis
 }
 
+# A font that covers Chinese (Noto Sans CJK covers Japanese and Korean too):
+# without one WeasyPrint prints such text, e.g. a source titled 中文网, as
+# empty boxes. fc-list asks fontconfig, which WeasyPrint uses; without
+# fc-list, ask dpkg for the package.
+has_cjk_font() {
+  if command -v fc-list >/dev/null; then
+    [ -n "$(fc-list :lang=zh family 2>/dev/null | head -n 1)" ]
+  else
+    dpkg -s fonts-noto-cjk >/dev/null 2>&1
+  fi
+}
+
+# For run.sh: install the CJK font when we can, else say how; never stops the start.
+ensure_cjk_font() {
+  has_cjk_font && return 0
+  echo "No font covering Chinese, Japanese or Korean is installed: PDFs would print such text as empty boxes."
+  apt_install fonts-noto-cjk ||
+    echo "Install one by hand (Debian or Ubuntu: apt-get install fonts-noto-cjk) and restart." >&2
+}
+
 ensure_debian_tools() {
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  has_cjk_font || missing+=(fonts-noto-cjk)
   command -v npm >/dev/null || missing+=(npm)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)

@@ -1,4 +1,4 @@
-"""The run command's stack, started for real: embedded PostgreSQL (pgserver),
+"""The run command's stack, started for real: embedded PostgreSQL 18,
 migrations, curated data, gunicorn, a Celery worker and beat on the
 filesystem broker; then stopped with Ctrl-C, leaving no process behind."""
 
@@ -77,6 +77,18 @@ def test_run_command_serves_the_curated_data_and_stops_cleanly(tmp_path):
         status, body = fetch(f"{address}incidents/{public_id}/")
         assert status == 200
         assert public_id in body
+
+        # The first run shows the whole product: harnesses, a pipeline check, a digest.
+        assert (tmp_path / "var" / "site-url").read_text() == f"http://127.0.0.1:{port}\n"
+        status, body = fetch(address + "api/v1/harnesses/")
+        assert status == 200 and '"count":0' not in body.replace(" ", "")
+        status, body = fetch(address + "digests/")
+        assert status == 200 and ">PDF, " in body
+
+        # Search on the embedded PostgreSQL 18, as a new user types it (issue 22).
+        for query in ("alibba", "antropic", "blakmail", "crypto", "Alibaba+Group"):
+            status, body = fetch(f"{address}incidents/?q={query}")
+            assert status == 200 and '<h3 class="card__title">' in body, query
     finally:
         stack.send_signal(signal.SIGINT)
         try:

@@ -2,8 +2,10 @@
 
 from django import template
 
+from incidents.citations import locator_text
 from incidents.confidence import INCIDENT_STATUS_MEANINGS, confidence_of
 from incidents.figures import as_of_display, format_bounds, format_value, interval_text, measurement_label
+from incidents.licence import LICENCE_NAME, LICENCE_TITLE, LICENCE_URL
 
 register = template.Library()
 
@@ -46,6 +48,45 @@ def metric_bounds(measurement):
 def subject(measurement):
     """What a measurement is of: "Claude Opus 4 (5-model panel)" or "All systems"."""
     return measurement_label(measurement)
+
+
+@register.simple_tag
+def licence():
+    """{% licence as licence %}: the licence of our text and data (incidents.licence)."""
+    return {"name": LICENCE_NAME, "title": LICENCE_TITLE, "url": LICENCE_URL}
+
+
+@register.filter
+def locator(evidence):
+    """{{ e|locator }} -> "paragraph 3", "§3.1.4 Safety data": where the quote sits, its kind named once."""
+    return locator_text(evidence)
+
+
+@register.filter
+def organisations_once(links):
+    """The organisations of an incident's links, each once, in link order: an
+    organisation that is both developer and deployer is one name on a card."""
+    seen = {}
+    for link in links:
+        seen.setdefault(link.organisation_id, link.organisation)
+    return list(seen.values())
+
+
+@register.filter
+def plural_label(label):
+    """A choice label made plural on its head noun: "Paper" -> "Papers",
+    "Response from the organisation involved" -> "Responses from the organisation involved"."""
+    head, space, rest = str(label).partition(" ")
+    lower = head.lower()
+    if lower.endswith("is"):
+        head = head[:-2] + "es"
+    elif lower.endswith(("s", "x", "z", "ch", "sh")):
+        head += "es"
+    elif lower.endswith("y") and lower[-2:-1] not in tuple("aeiou"):
+        head = head[:-1] + "ies"
+    else:
+        head += "s"
+    return head + space + rest
 
 
 @register.filter

@@ -45,6 +45,18 @@ def test_each_facet_filters_like_the_web(client):
     assert ids(client.get("/api/v1/incidents/?kind=hazard&setting=training")) == []
 
 
+def test_a_taxonomy_term_matches_the_incidents_under_its_narrower_terms_as_on_the_web(client):
+    parent = TaxonomyTermFactory()
+    child = TaxonomyTermFactory(parent=parent)
+    grandchild = TaxonomyTermFactory(parent=child)
+    deep, direct, elsewhere = IncidentFactory(), IncidentFactory(), IncidentFactory()
+    deep.taxonomy.add(grandchild)
+    direct.taxonomy.add(parent)
+    elsewhere.taxonomy.add(TaxonomyTermFactory())
+    assert set(ids(client.get(f"/api/v1/incidents/?taxonomy={parent.slug}"))) == {deep.public_id, direct.public_id}
+    assert ids(client.get(f"/api/v1/incidents/?taxonomy={child.slug}")) == [deep.public_id]
+
+
 def test_has_reproduction_means_a_verdict_on_one_of_its_claims(client):
     reproduced = IncidentFactory()
     other = IncidentFactory()

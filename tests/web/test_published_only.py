@@ -75,8 +75,11 @@ NOT_READING = {
 }
 INCIDENT_PAGES = ["incident-detail", "incident-bibtex", "incident-csl", "incident-briefing", "incident-history"]
 RUN_PAGES = ["reproduction-run-detail", "reproduction-run-samples", "reproduction-run-log", "reproduction-run-viewer"]
-LISTS = ["home", "incident-list", "incident-filters", "methodology", "feed-incidents", "digest-archive",
-         "api:feed-incidents", "api:feed-claim-status"]
+LISTS = ["home", "incident-list", "incident-filters", "methodology", "feeds", "feed-incidents", "digest-archive", "insights",
+         "api:feed-incidents", "api:feed-claim-status",
+         "organisation-index", "system-index", "taxonomy-index", "metric-index", "source-index"]
+# The index pages (incidents.indexes) are also read in their other orders.
+INDEX_SORTS = ["incidents", "newest", "measurements"]
 BY_SLUG = {
     "organisation-detail": Organisation,
     "taxonomy-detail": TaxonomyTerm,
@@ -116,6 +119,11 @@ def visits():
         yield reverse(name, args=[merged.public_id]), {200, 301, 404}  # the survivor, its address or none
     for name in LISTS:
         yield reverse(name), {200}
+        if name.endswith("-index"):
+            for sort in INDEX_SORTS:
+                yield reverse(name) + f"?sort={sort}", {200}
+    for chart in ("over-time", "by-domain", "by-organisation", "by-severity"):
+        yield reverse("insights-chart-csv", args=[chart]), {200}
     for word in SEARCHED.values():
         yield reverse("incident-list") + "?" + urlencode({"q": word}), {200}
         yield reverse("api:incident-list") + "?" + urlencode({"q": word}), {200}
@@ -205,6 +213,7 @@ def text_of(response) -> str:
 def test_every_named_address_is_visited_or_says_why_not():
     visited = set(INCIDENT_PAGES) | set(RUN_PAGES) | set(LISTS) | set(BY_SLUG) | {
         "system-detail", "source-detail", "briefing-download", "api:run-samples", "api:incident-detail",
+        "insights-chart-csv",
     }
     for list_name, detail_name, _ in api_viewsets():
         visited |= {list_name, detail_name}

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents.models import TaxonomyTerm
-from incidents.search import refresh_search_vectors, trigram_available
+from incidents.search import refresh_search_vectors
 from tests.factories import (
     AISystemFactory,
     ClaimFactory,
@@ -114,9 +114,12 @@ def test_web_search_syntax_phrases_or_and_exclusion(client):
 # Trigram matching of names
 
 
-def test_pg_trgm_is_available_on_the_test_database():
-    # The CI PostgreSQL ships contrib; only the embedded pgserver lacks it.
-    assert trigram_available()
+def test_the_extensions_search_needs_are_installed():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extname FROM pg_extension")
+        assert {"pg_trgm", "unaccent"} <= {name for (name,) in cursor.fetchall()}
 
 
 def test_a_typo_in_an_organisation_name_finds_its_incidents(client):

@@ -4,6 +4,7 @@ Sends nothing; subscribers get digests from the beat schedules."""
 
 import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from briefings.digests import DigestFilter, previous_period
@@ -24,7 +25,11 @@ def _period(cadence: str, start: datetime.date) -> tuple[datetime.date, datetime
 
 
 class Command(BaseCommand):
-    help = "Build the digest PDF of a period (default: the last complete one) and filter; sends no email."
+    help = (
+        "Build the digest PDF of a period (default: the last complete one) and filter; sends no email. Its links "
+        "use the site's address: AIKB_SITE_URL when set, else the address the run command serves at "
+        "(recorded in var/site-url), else http://127.0.0.1:8000."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("cadence", choices=Cadence.values)
@@ -54,5 +59,5 @@ class Command(BaseCommand):
         briefing = digest.briefing
         self.stdout.write(
             f"{digest}: {briefing.page_count} pages, {briefing.size_bytes} bytes, SHA-256 {briefing.sha256}, "
-            f"{briefing.file.path}"
+            f"{briefing.file.path}, links to {settings.SITE_URL}"
         )
