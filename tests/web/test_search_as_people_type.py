@@ -33,6 +33,9 @@ EXAMPLES = [
     ("blakmail", BLACKMAIL),  # a typo in a word
     ("blakmail executve", BLACKMAIL),  # two typos
     ("ANTHROPIC", BLACKMAIL),
+    ("Claude Opus 4", BLACKMAIL),  # a multi-word AI system name
+    ("lama 4 maverik", BLACKMAIL),  # and misspelt
+    ("Gemini 2.5 Flash", BLACKMAIL),
 ]
 
 
