@@ -847,8 +847,8 @@ class SearchWord(models.Model):
     """A word that occurs in incidents' text or in the names of organisations
     and AI systems, unaccented and lower-cased: the vocabulary a mistyped
     search word is corrected against ("blakmail" -> "blackmail"), through a
-    trigram index. Kept by incidents.search.refresh_search_vectors. It may
-    hold words of unpublished entries: a correction is only offered when the
+    trigram index. Kept by incidents.search.refresh_search_vectors, from
+    what the public may see; and a correction is only offered when the
     corrected search finds published incidents (incidents.search)."""
 
     word = models.CharField(primary_key=True, max_length=40)

@@ -38,31 +38,45 @@ def _words_of(expression: str) -> str:
     return f"unnest(tsvector_to_array(to_tsvector('simple', unaccent(coalesce({expression}, '')))))"
 
 
-# The words of the incidents (all, or those in %(ids)s), their evidence and
-# the names of their organisations and AI systems, unaccented and
-# lower-cased; only letters, 3 to 40 of them.
-VOCABULARY_SQL = f"""
-INSERT INTO incidents_searchword (word)
-SELECT DISTINCT word FROM (
-    SELECT {_words_of("i.title || ' ' || i.summary || ' ' || i.body")} AS word
-    FROM incidents_incident AS i {{incidents}}
-    UNION ALL
-    SELECT {_words_of("e.quote")} FROM incidents_evidence AS e {{evidence}}
-    UNION ALL
-    SELECT {_words_of("o.name")} FROM incidents_organisation AS o {{organisations}}
-    UNION ALL
-    SELECT {_words_of("s.name")} FROM incidents_aisystem AS s {{systems}}
-) AS words
-WHERE length(word) BETWEEN 3 AND 40 AND word ~ '^[[:alpha:]]+$'
-ON CONFLICT DO NOTHING
-"""
-_VOCABULARY_OF_IDS = {
-    "incidents": "WHERE i.id = ANY(%(ids)s)",
-    "evidence": "WHERE e.incident_id = ANY(%(ids)s)",
-    "organisations": "WHERE o.id IN (SELECT organisation_id FROM incidents_incidentorganisation"
-                     " WHERE incident_id = ANY(%(ids)s))",
-    "systems": "WHERE s.id IN (SELECT system_id FROM incidents_incidentsystem WHERE incident_id = ANY(%(ids)s))",
-}
+def _vocabulary_sql(ids=None) -> tuple[str, list]:
+    """The INSERT of the vocabulary's words: those of public incidents (all,
+    or those of `ids`), of their evidence, and of the names of public
+    organisations and AI systems (all, or those of `ids`' incidents);
+    unaccented, lower-cased, only letters, 3 to 40 of them. Only what the
+    public may see, so that no correction can show a word that only an
+    unpublished entry holds (corrected_search checks that a correction
+    finds published incidents too). A word of an incident unpublished
+    later stays until the next full refresh; that check still holds."""
+    from .visibility import hidden_incident_ids, public_organisations, public_systems
+
+    def sql_of(queryset):
+        return queryset.order_by().values("pk").query.sql_with_params()
+
+    hidden, hidden_params = sql_of(hidden_incident_ids())
+    organisations, organisation_params = sql_of(public_organisations())
+    systems, system_params = sql_of(public_systems())
+    of_ids = ids is not None
+    incident_words = _words_of("i.title || ' ' || i.summary || ' ' || i.body")
+    parts = [
+        (f"SELECT {incident_words} AS word FROM incidents_incident AS i "
+         f"WHERE i.id NOT IN ({hidden})" + (" AND i.id = ANY(%s)" if of_ids else ""), hidden_params),
+        (f"SELECT {_words_of('e.quote')} FROM incidents_evidence AS e WHERE e.incident_id NOT IN ({hidden})"
+         + (" AND e.incident_id = ANY(%s)" if of_ids else ""), hidden_params),
+        (f"SELECT {_words_of('o.name')} FROM incidents_organisation AS o WHERE o.id IN ({organisations})"
+         + (" AND o.id IN (SELECT organisation_id FROM incidents_incidentorganisation WHERE incident_id = ANY(%s))"
+            if of_ids else ""), organisation_params),
+        (f"SELECT {_words_of('s.name')} FROM incidents_aisystem AS s WHERE s.id IN ({systems})"
+         + (" AND s.id IN (SELECT system_id FROM incidents_incidentsystem WHERE incident_id = ANY(%s))"
+            if of_ids else ""), system_params),
+    ]
+    sql = f"""
+        INSERT INTO incidents_searchword (word)
+        SELECT DISTINCT word FROM ({" UNION ALL ".join(part for part, _ in parts)}) AS words
+        WHERE length(word) BETWEEN 3 AND 40 AND word ~ '^[[:alpha:]]+$'
+        ON CONFLICT DO NOTHING
+    """
+    params = [value for _, part_params in parts for value in [*part_params, *([list(ids)] if of_ids else [])]]
+    return sql, params
 
 
 def refresh_search_vectors(incident_ids=None) -> None:
@@ -72,12 +86,12 @@ def refresh_search_vectors(incident_ids=None) -> None:
         if incident_ids is None:
             cursor.execute(REFRESH_SQL)
             cursor.execute("DELETE FROM incidents_searchword")
-            cursor.execute(VOCABULARY_SQL.format(incidents="", evidence="", organisations="", systems=""))
+            cursor.execute(*_vocabulary_sql())
         else:
             ids = sorted(set(incident_ids))
             if ids:
                 cursor.execute(REFRESH_SQL + " WHERE i.id = ANY(%s)", [ids])
-                cursor.execute(VOCABULARY_SQL.format(**_VOCABULARY_OF_IDS), {"ids": ids})
+                cursor.execute(*_vocabulary_sql(ids))
     # Searches now find other things: answers cached for the data before
     # (counts, rankings, the probes below) are no longer read.
     generations.invalidate()

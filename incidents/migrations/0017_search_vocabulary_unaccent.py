@@ -22,7 +22,7 @@ TRIGRAM_INDEXES = [
     ("system_name_trgm", "incidents_aisystem", "name"),
 ]
 
-# As incidents.search.REFRESH_SQL and VOCABULARY_SQL were when written.
+# As incidents.search.REFRESH_SQL and the vocabulary's SQL were when written.
 REFRESH_SQL = """
 UPDATE incidents_incident AS i SET search_vector =
     setweight(to_tsvector('aikb_english', coalesce(i.title, '')), 'A')
@@ -33,18 +33,27 @@ UPDATE incidents_incident AS i SET search_vector =
     )), 'D')
 """
 
-VOCABULARY_SQL = r"""
+# The words of what the public may see: published incidents not merged
+# away, their evidence, and organisations and AI systems not named by
+# hidden incidents alone.
+_PUBLIC = "SELECT id FROM incidents_incident WHERE is_published AND merged_into_id IS NULL"
+VOCABULARY_SQL = rf"""
 INSERT INTO incidents_searchword (word)
 SELECT DISTINCT word FROM (
     SELECT unnest(tsvector_to_array(to_tsvector('simple', unaccent(
         coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(body, ''))))) AS word
-    FROM incidents_incident
+    FROM incidents_incident WHERE id IN ({_PUBLIC})
     UNION ALL
     SELECT unnest(tsvector_to_array(to_tsvector('simple', unaccent(quote)))) FROM incidents_evidence
+    WHERE incident_id IN ({_PUBLIC})
     UNION ALL
-    SELECT unnest(tsvector_to_array(to_tsvector('simple', unaccent(name)))) FROM incidents_organisation
+    SELECT unnest(tsvector_to_array(to_tsvector('simple', unaccent(name)))) FROM incidents_organisation AS o
+    WHERE EXISTS (SELECT 1 FROM incidents_incidentorganisation l WHERE l.organisation_id = o.id AND l.incident_id IN ({_PUBLIC}))
+       OR NOT EXISTS (SELECT 1 FROM incidents_incidentorganisation l WHERE l.organisation_id = o.id)
     UNION ALL
-    SELECT unnest(tsvector_to_array(to_tsvector('simple', unaccent(name)))) FROM incidents_aisystem
+    SELECT unnest(tsvector_to_array(to_tsvector('simple', unaccent(name)))) FROM incidents_aisystem AS s
+    WHERE EXISTS (SELECT 1 FROM incidents_incidentsystem l WHERE l.system_id = s.id AND l.incident_id IN ({_PUBLIC}))
+       OR NOT EXISTS (SELECT 1 FROM incidents_incidentsystem l WHERE l.system_id = s.id)
 ) AS words
 WHERE length(word) BETWEEN 3 AND 40 AND word ~ '^[[:alpha:]]+$'
 ON CONFLICT DO NOTHING

@@ -10,7 +10,14 @@ import pytest
 from incidents.curated import load_curated
 from incidents.search import corrected_search, refresh_search_vectors, search_incidents
 from incidents.visibility import public_incidents
-from tests.factories import IncidentFactory, IncidentOrganisationFactory, OrganisationFactory
+from tests.factories import (
+    AISystemFactory,
+    EvidenceFactory,
+    IncidentFactory,
+    IncidentOrganisationFactory,
+    IncidentSystemFactory,
+    OrganisationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +147,25 @@ def test_the_api_runs_a_search_as_given(client):
     response = client.get("/api/v1/incidents/", {"q": "blakmail"})
     assert response.status_code == 200 and response.json()["results"] == []
     assert len(client.get("/api/v1/incidents/", {"q": "blackm"}).json()["results"]) == 1
+
+
+def test_the_vocabulary_holds_only_what_the_public_may_see():
+    from incidents.models import SearchWord
+
+    def words():
+        return set(SearchWord.objects.values_list("word", flat=True))
+
+    draft = IncidentFactory(title="Quokkas exfiltrated", body="Nothing.", summary="Nothing.", is_published=False)
+    IncidentOrganisationFactory(incident=draft, organisation=OrganisationFactory(name="Zyxwar Labs"))
+    EvidenceFactory(incident=draft, quote="A platypus was seen.")
+    IncidentSystemFactory(incident=draft, system=AISystemFactory(name="Numbat Model"))
+    IncidentFactory(title="Public wombat", body="Nothing.", summary="Nothing.")
+    OrganisationFactory(name="Solitary Institute")  # recorded on its own: public
+    for refresh in (lambda: refresh_search_vectors(), lambda: refresh_search_vectors([draft.pk])):
+        refresh()
+        assert "wombat" in words() and "solitary" in words()
+        assert not {"quokkas", "exfiltrated", "zyxwar", "platypus", "numbat"} & words()
+    draft.is_published = True
+    draft.save()
+    refresh_search_vectors([draft.pk])
+    assert {"quokkas", "exfiltrated", "zyxwar", "platypus", "numbat"} <= words()
