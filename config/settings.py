@@ -125,6 +125,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# The Atom feed's stylesheet (static/feeds/atom.xsl), as browsers expect it.
+WHITENOISE_MIMETYPES = {".xsl": "text/xsl"}
 
 # Celery. Without CELERY_BROKER_URL, kombu's filesystem transport under var/
 # needs no server (at-most-once; production uses Redis or RabbitMQ).

@@ -80,7 +80,7 @@ def main(argv=None) -> int:
 
     server = None
     if not os.environ.get("DATABASE_URL"):
-        print("Starting embedded PostgreSQL in", var_dir() / "pgdata", flush=True)
+        print(f"Starting embedded PostgreSQL {embedded_db.MAJOR_VERSION} in", var_dir() / "pgdata", flush=True)
         server = embedded_db.start(var_dir() / "pgdata", say=lambda line: print(line, flush=True))
         os.environ["DATABASE_URL"] = server.get_uri()
 

@@ -87,3 +87,10 @@ def test_the_feeds_page_gives_each_address_to_copy_and_what_the_feed_holds(clien
     assert "A draft not in the feed" not in page
     # The footer sends people here, not to the raw XML.
     assert '<a href="/feeds/">Feeds of new and updated incidents</a>' in page
+
+
+def test_the_feed_stylesheet_is_served_as_xsl():
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    middleware = WhiteNoiseMiddleware(get_response=lambda request: None)
+    assert middleware.media_types.get_type("feeds/atom.xsl") == "text/xsl"
