@@ -28,6 +28,14 @@ def var_dir() -> Path:
     return Path(os.environ.get("AIKB_VAR_DIR", BASE_DIR / "var"))
 
 
+def local_address(host: str, port: int) -> str:
+    """The address to open (and to link to, unless AIKB_SITE_URL says
+    otherwise) for a server bound to `host`: one bound to every interface
+    (0.0.0.0, ::) is reached on this machine at the loopback address."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
+    return f"http://{shown}:{port}"
+
+
 def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, check=True)
 
@@ -73,7 +81,7 @@ def main(argv=None) -> int:
 
     os.chdir(BASE_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("AIKB_SITE_URL", f"http://{args.host}:{args.port}")
+    os.environ.setdefault("AIKB_SITE_URL", local_address(args.host, args.port))
     var_dir().mkdir(parents=True, exist_ok=True)
     # So that a command started on its own (build_digest) links here too.
     record_site_url(var_dir(), os.environ["AIKB_SITE_URL"])
@@ -102,7 +110,7 @@ def main(argv=None) -> int:
         for name, command in child_commands(args.host, args.port, args.web_workers).items():
             # A process group of its own, so Ctrl-C reaches children only through stop_all.
             children[name] = subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True)
-        print(f"\nAI Incident Knowledge Base is running: open http://{args.host}:{args.port}/", flush=True)
+        print(f"\nAI Incident Knowledge Base is running: open {local_address(args.host, args.port)}/", flush=True)
         print("Editors: create an account with `.venv/bin/python manage.py createsuperuser`, then /admin/.", flush=True)
         print("Press Ctrl-C to stop.\n", flush=True)
         exit_code = 0

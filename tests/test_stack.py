@@ -105,3 +105,14 @@ def test_run_command_serves_the_curated_data_and_stops_cleanly(tmp_path):
         p for p in psutil.process_iter(["cmdline"]) if any(str(tmp_path) in part for part in p.info["cmdline"] or [])
     ]
     assert postgres_left == []
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [("127.0.0.1", "http://127.0.0.1:8000"), ("0.0.0.0", "http://127.0.0.1:8000"), ("::", "http://[::1]:8000"),
+     ("::1", "http://[::1]:8000"), ("aikb.local", "http://aikb.local:8000")],
+)
+def test_the_address_to_open_and_link_to_is_one_a_browser_reaches(host, address):
+    from config.stack import local_address
+
+    assert local_address(host, 8000) == address
