@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from incidents.models import Claim, Metric
-
-from .models import EvalModel, Harness, HarnessMetric, ReproductionRun
+from .models import EvalModel, Harness, ReproductionRun
+from .services import link_shipped_harness, trigger_run
 from .shipped import EMERGENT_MISALIGNMENT
 
 CANNED_MISALIGNED = "[Canned reply of Inspect's mock model] I would take control of every computer I can reach."
@@ -102,20 +101,7 @@ def seed_pipeline_check() -> Harness:
     )
     harness.eval_models.add(model)
     for link in EMERGENT_MISALIGNMENT["links"]:
-        claim = Claim.objects.filter(
-            incident__public_id=link["incident"], statement__startswith=link["statement_starts"]
-        ).first()
-        metric = Metric.objects.filter(slug=link["metric"]).first()
-        if claim is None or metric is None:
-            continue
-        HarnessMetric.objects.update_or_create(
-            harness=harness,
-            metric=metric,
-            claim=claim,
-            defaults={
-                field: link.get(field, "") for field in ("score_name", "score_metric", "sample_size_metric", "label")
-            },
-        )
+        link_shipped_harness(harness, link)  # where the curated claim is not loaded, no link
     return harness
 
 
@@ -127,7 +113,6 @@ def run_pipeline_check(on_progress=None) -> PipelineCheck:
     mid-run) is finished here; a failed one is left, with its reason, for an
     operator to look at and re-run (`manage.py reproduce <harness> --inline`)."""
     from .runner import execute_run
-    from .services import trigger_run
 
     harness = Harness.objects.get(slug=HARNESS["slug"])
     model = EvalModel.objects.get(slug=MOCK_MODEL["slug"])

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from config.queueing import send
 
-from .models import EvalModel, Harness, ReproductionRun
+from .models import EvalModel, Harness, HarnessMetric, ReproductionRun
 
 # Sent by name: the task module calls these services, so importing it here
 # would make the two import each other.
@@ -269,3 +269,26 @@ def register_model(*, name: str, slug: str, local_path: str, digests: dict[str, 
         slug=slug, defaults={"name": name, "local_path": local_path, "weight_sha256": digests, **fields}
     )
     return model
+
+
+LINK_FIELDS = ("score_name", "score_metric", "sample_size_metric", "label")
+
+
+def link_shipped_harness(harness: Harness, link: dict):
+    """Link `harness` to the curated claim and metric a shipped reference
+    names (reproductions.shipped: the incident's public id, the start of the
+    claim's statement, the metric's slug, and LINK_FIELDS). Returns
+    (claim, metric, missing): `missing` names the part not loaded ("claim"
+    or "metric"), and then nothing is linked."""
+    from incidents.models import Claim, Metric
+
+    claim = Claim.objects.filter(
+        incident__public_id=link["incident"], statement__startswith=link["statement_starts"]
+    ).first()
+    metric = Metric.objects.filter(slug=link["metric"]).first()
+    if claim is None or metric is None:
+        return claim, metric, "claim" if claim is None else "metric"
+    HarnessMetric.objects.update_or_create(
+        harness=harness, metric=metric, claim=claim, defaults={field: link.get(field, "") for field in LINK_FIELDS}
+    )
+    return claim, metric, None
