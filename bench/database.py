@@ -8,6 +8,7 @@ server is the run command's embedded PostgreSQL 18 (config.embedded_db), on
 its own data folder `var/bench-pgdata`, started for the benchmark's process.
 """
 
+import functools
 import os
 import time
 from urllib.parse import urlparse, urlunparse
@@ -15,22 +16,20 @@ from urllib.parse import urlparse, urlunparse
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-_embedded = []
-
-
-def _embedded_server_url() -> str:
+@functools.cache
+def _embedded_server():
+    """The embedded PostgreSQL 18 on var/bench-pgdata, started once per
+    process (it stops when the process exits)."""
     from pathlib import Path
 
     from config import embedded_db
 
-    if not _embedded:
-        var = Path(os.environ.get("AIKB_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
-        _embedded.append(embedded_db.start(var / "bench-pgdata", say=lambda line: print(line, flush=True)))
-    return _embedded[0].get_uri()
+    var = Path(os.environ.get("AIKB_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    return embedded_db.start(var / "bench-pgdata", say=lambda line: print(line, flush=True))
 
 
 def bench_database_url() -> str:
-    server = _embedded_server_url() if os.environ.get("BENCH_EMBEDDED") == "1" else None
+    server = _embedded_server().get_uri() if os.environ.get("BENCH_EMBEDDED") == "1" else None
     base = urlparse(server or os.environ.get("DATABASE_URL", DEFAULT_SERVER))
     name = os.environ.get("BENCH_DATABASE_NAME", "aikb_bench")
     return urlunparse(base._replace(path=f"/{name}"))
