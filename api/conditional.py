@@ -9,37 +9,44 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
+# How deep `updated` is looked for: the page (0), its results (1), an item
+# (2), a nested list (3) and its entries (4). Walked level by level rather
+# than by a call per node: a 100-item page has hundreds of nested lists and
+# summaries.
+_DEPTH = 4
+_LEAVES = frozenset({str, int, bool, float, type(None)})
+
 
 def newest_updated(data):
-    """The latest `updated` datetime anywhere in the response data (None if none)."""
-    found = []
-    _collect_updated(data, 0, found)
+    """The latest `updated` datetime anywhere in the response data, down to
+    a depth of four (an item's nested summaries); None if none. Each
+    distinct text is parsed once."""
+    found = set()
+    level = [data]
+    for _depth in range(_DEPTH + 1):
+        below = []
+        for node in level:
+            if isinstance(node, dict):
+                value = node.get("updated")
+                if isinstance(value, (str, datetime.datetime)):
+                    found.add(value)
+                children = node.values()
+            elif isinstance(node, list):
+                children = node
+            else:
+                continue
+            # Only containers go down a level: most values are text.
+            below += [child for child in children if type(child) not in _LEAVES and isinstance(child, (dict, list))]
+        if not below:
+            break
+        level = below
     newest = None
-    for value in set(found):
+    for value in found:
         if isinstance(value, str):
             value = _parse(value)
         if isinstance(value, datetime.datetime) and (newest is None or value > newest):
             newest = value
     return newest
-
-
-def _collect_updated(data, depth: int, found: list) -> None:
-    """Append every `updated` time (a datetime or its text) in `data` to
-    `found`, down to a depth of four (an item's nested summaries)."""
-    if depth > 4:
-        return
-    if isinstance(data, dict):
-        value = data.get("updated")
-        if isinstance(value, (str, datetime.datetime)):
-            found.append(value)
-        children = data.values()
-    elif isinstance(data, list):
-        children = data
-    else:
-        return
-    for child in children:
-        if isinstance(child, (dict, list)):
-            _collect_updated(child, depth + 1, found)
 
 
 def _parse(text: str):

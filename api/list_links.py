@@ -20,12 +20,17 @@ from incidents.models import (
     TaxonomyTerm,
 )
 
-# Each row: part, incident id, role, slug, name, then the part's own order
+# Each row: part, incident id, role, slug, name, in the part's own order
 # (organisations and systems by role, name and link; taxonomy by scheme,
-# code, name and term), which the list's items keep.
+# code, name and term), which the list's items keep. The order's columns
+# stay in the database: returned, they were a third of what was read.
+# Sorted by incident first, the names are compared only within an
+# incident: comparing text in the database's collation was most of the
+# sort's time.
 _PARTS_SQL = """
-SELECT 0, link.incident_id, link.role, target.slug, target.name,
-       link.role, target.name, '', link.id
+SELECT part, incident_id, role, slug, name FROM (
+SELECT 0 AS part, link.incident_id, link.role, target.slug, target.name,
+       link.role AS k1, target.name AS k2, '' AS k3, link.id AS k4
   FROM {organisation_links} link JOIN {organisations} target ON target.id = link.organisation_id
  WHERE link.incident_id = ANY(%(ids)s)
 UNION ALL
@@ -38,7 +43,8 @@ SELECT 2, link.incident_id, NULL, term.slug, NULL,
        term.scheme, term.code, term.name, term.id
   FROM {taxonomy_links} link JOIN {terms} term ON term.id = link.taxonomyterm_id
  WHERE link.incident_id = ANY(%(ids)s)
-ORDER BY 1, 6, 7, 8, 9
+) parts
+ORDER BY part, incident_id, k1, k2, k3, k4
 """
 
 
@@ -55,21 +61,23 @@ def _parts_sql() -> str:
 
 
 def attach_list_links(incidents) -> None:
-    """Set `list_organisations`, `list_systems` and `list_taxonomy` on each
-    incident of a page (see IncidentListSerializer), in one query."""
+    """Set `list_organisations` and `list_systems` ((slug, name, role)
+    each) and `list_taxonomy` (slugs) on each incident of a page (see
+    IncidentListSerializer), in one query."""
     ids = [incident.pk for incident in incidents]
     organisations, systems, taxonomy = ({pk: [] for pk in ids} for _ in range(3))
     if ids:
         with connection.cursor() as cursor:
             cursor.execute(_parts_sql(), {"ids": ids})
-            for part, pk, role, slug, name, *_order in cursor.fetchall():
+            for part, pk, role, slug, name in cursor.fetchall():
                 if part == 0:
-                    organisations[pk].append({"slug": slug, "name": name, "role": role})
+                    organisations[pk].append((slug, name, role))
                 elif part == 1:
-                    systems[pk].append({"slug": slug, "name": name, "role": role})
+                    systems[pk].append((slug, name, role))
                 else:
                     taxonomy[pk].append(slug)
     for incident in incidents:
-        incident.list_organisations = organisations[incident.pk]
-        incident.list_systems = systems[incident.pk]
-        incident.list_taxonomy = taxonomy[incident.pk]
+        pk = incident.pk
+        incident.list_organisations = organisations[pk]
+        incident.list_systems = systems[pk]
+        incident.list_taxonomy = taxonomy[pk]
