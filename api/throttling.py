@@ -27,14 +27,11 @@ never trusted: otherwise changing it would be a fresh allowance each time.
 
 import hashlib
 import logging
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.cache import caches
-from django.core.cache.backends.filebased import FileBasedCache
-from django.core.files import locks
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
@@ -52,43 +49,6 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def client_address(request) -> str:
     return BaseThrottle().get_ident(request) or "unknown"
-
-
-class SharedFileCache(FileBasedCache):
-    """Django's file cache, for counts that the processes of one machine
-    share. `lock()` holds the whole cache against all of them (a file lock;
-    a throttle holds it for one read and one write). Expired files are swept
-    away, at most once a SWEEP_SECONDS per process, instead of piling up
-    until MAX_ENTRIES makes Django delete files at random, live counts
-    among them."""
-
-    SWEEP_SECONDS = 60
-    _swept_at = float("-inf")
-
-    @contextmanager
-    def lock(self, key=None):
-        self._createdir()
-        # Not named *.djcache: clear() and culling leave it alone.
-        with open(os.path.join(self._dir, "lock"), "ab") as lock_file:
-            locks.lock(lock_file, locks.LOCK_EX)
-            try:
-                yield
-            finally:
-                locks.unlock(lock_file)
-
-    def _cull(self):
-        # Django calls this from set(), which the throttles call holding
-        # lock(): no other process rewrites a file while it is swept.
-        if time.monotonic() - self._swept_at < self.SWEEP_SECONDS:
-            return
-        self._swept_at = time.monotonic()
-        for name in self._list_cache_files():
-            try:
-                with open(name, "rb") as cache_file:
-                    self._is_expired(cache_file)  # deletes it if expired
-            except FileNotFoundError:
-                pass
-        super()._cull()
 
 
 @contextmanager

@@ -6,6 +6,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from config.response_cache import shared_response
+
 from . import docs, feeds, views
 from .briefings import BriefingViewSet
 from .reproductions import HarnessViewSet, RunViewSet
@@ -34,8 +36,10 @@ router.register("runs", RunViewSet, basename="run")
 router.register("submissions", SubmissionViewSet, basename="submission")
 
 urlpatterns = [
-    path("v1/feeds/incidents.atom", feeds.IncidentUpdatesFeed(), name="feed-incidents"),
-    path("v1/feeds/claim-status.atom", feeds.ClaimStatusFeed(), name="feed-claim-status"),
+    # Public feeds, the same for every anonymous reader (config.response_cache).
+    path("v1/feeds/incidents.atom", shared_response(feeds.IncidentUpdatesFeed(), vary=["Accept"]),
+         name="feed-incidents"),
+    path("v1/feeds/claim-status.atom", shared_response(feeds.ClaimStatusFeed()), name="feed-claim-status"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's start-up script is served as a file of its own (split

@@ -46,6 +46,7 @@ from .list_links import attach_list_links
 from .pagination import RowsById
 from .renderers import BibTeXRenderer, CSLJSONRenderer, CSVRenderer, FastJSONRenderer
 from .schema_examples import EXAMPLES
+from .shared_responses import SharedResponseMixin
 from .visibility import can_see_drafts, visible_incidents
 
 GLOBAL_QUERY_PARAMS = {"format"}
@@ -225,11 +226,11 @@ def _visible(view):
     return visible_incidents(view.request.user)
 
 
-class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(SharedResponseMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class ReadWriteViewSet(ApiViewMixin, WriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReadWriteViewSet(SharedResponseMixin, ApiViewMixin, WriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 

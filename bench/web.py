@@ -10,7 +10,10 @@ of each (and of sources), through Django's test client, in-process, so the figur
 server's own time: URL routing, queries, template rendering, middleware.
 Prints the median and p95 per page type, first as a running site sees them
 (facet counts cached between data changes) and then with the cache emptied
-before every request; the target is a p95 under 150 ms. The filters of a
+before every request; the target is a p95 under 150 ms. Every request
+renders its page: the shared response cache, which would answer a
+repeated address with a copy, keeps nothing here (`bench spike` measures
+what it does). The filters of a
 search, which the browser fetches after a page too broad to count them
 first (over 2,000 matches), and broad searches (words in nearly every
 incident, the worst case) are timed apart, without a target.
@@ -140,6 +143,11 @@ def main() -> list[tuple]:
     print(f"{published:,} published incidents; {server_version()}; "
           f"{requests} requests per page type")
 
+    # Renders, as the figures before issue 26: with the shared response
+    # cache a repeated address is a copy (its cost is `python -m bench spike`).
+    from django.conf import settings
+
+    settings.RESPONSE_CACHE_SECONDS = 0
     client = Client()
     for urls in plans.values():  # warm connections, caches and templates
         time_requests(client, urls[:10])

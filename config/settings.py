@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, CSRF and messages: see its docstring.
+    "config.response_cache.SharedResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -237,21 +239,37 @@ AUTH_FAILURE_LIMIT = env_int("AIKB_AUTH_FAILURE_LIMIT", 10)
 AUTH_FAILURE_WINDOW_SECONDS = env_int("AIKB_AUTH_FAILURE_WINDOW_SECONDS", 15 * 60)
 # Caches: Redis with AIKB_CACHE_URL. Without it the default cache (facet
 # counts, search pages: things a process can count again) is each process's
-# own memory, while throttle counts (API rates, failed tokens and logins)
-# are files under var/throttle, shared by every process of the machine: a
-# limit counted per process is multiplied by the number of processes. They
-# have a cache of their own so that nothing else stored can push them out.
+# own memory, while what every process must see the same is in files under
+# var/, shared by every process of the machine: throttle counts (API rates,
+# failed tokens and logins; a limit counted per process is multiplied by the
+# number of processes) and the "shared" cache (config/shared_cache.py: the
+# data's generation, rendered public responses, render locks; a process must
+# never answer from a copy made before another saved a change). Throttle
+# counts have a cache of their own so that nothing else stored can push
+# them out.
 CACHE_URL = env_str("AIKB_CACHE_URL", "")
+_REDIS = "django.core.cache.backends.redis.RedisCache"
+_SHARED_FILES = "config.shared_cache.SharedFileCache"
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {"BACKEND": _REDIS, "LOCATION": CACHE_URL}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                 "KEY_PREFIX": "throttle"}
+    "throttle": {"BACKEND": _REDIS, "LOCATION": CACHE_URL, "KEY_PREFIX": "throttle"}
     if CACHE_URL
-    else {"BACKEND": "api.throttling.SharedFileCache", "LOCATION": str(VAR_DIR / "throttle"),
-          "OPTIONS": {"MAX_ENTRIES": 100_000}},
+    else {"BACKEND": _SHARED_FILES, "LOCATION": str(VAR_DIR / "throttle"), "OPTIONS": {"MAX_ENTRIES": 100_000}},
+    "shared": {"BACKEND": _REDIS, "LOCATION": CACHE_URL, "KEY_PREFIX": "shared"}
+    if CACHE_URL
+    else {"BACKEND": _SHARED_FILES, "LOCATION": str(VAR_DIR / "shared"), "OPTIONS": {"MAX_ENTRIES": 5_000}},
 }
+# Public pages, feeds and API answers for anonymous readers
+# (config/response_cache.py): how long a proxy or CDN in front may keep one
+# without asking again, and how much longer it may serve it while it asks.
+# Browsers always ask again (max-age=0) and get a 304 when nothing changed.
+RESPONSE_PROXY_SECONDS = env_int("AIKB_RESPONSE_PROXY_SECONDS", 10)
+RESPONSE_STALE_SECONDS = env_int("AIKB_RESPONSE_STALE_SECONDS", 30)
+# How long the web processes keep a rendered response (it is dropped at
+# once, whatever this says, when the data changes).
+RESPONSE_CACHE_SECONDS = env_int("AIKB_RESPONSE_CACHE_SECONDS", 600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Incident Knowledge Base API",
     "DESCRIPTION": (

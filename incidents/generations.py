@@ -6,14 +6,16 @@ they are read from starts a new generation (`invalidate`), so a change is
 never answered from the cache: on save, and again when the transaction
 commits, since until then other processes still read the old data and what
 they cache meanwhile carries the first new generation. Outside a
-transaction the change is committed already, and once is enough.
+transaction the change is committed already, and once is enough. The
+rendered public responses (config.response_cache) are keyed on it too.
 
 Which changes count is declared once: each app connects its own models in
 its AppConfig.ready() with `follow` (incidents' models here, verdicts in
 reproductions). Bulk writes that skip signals (synthetic data, raw SQL) call
-`invalidate` themselves, or show within CACHE_SECONDS. With the per-process
-cache of the embedded set-up other processes see a change within that time;
-with the shared Redis cache (AIKB_CACHE_URL), at once.
+`invalidate` themselves, or show within CACHE_SECONDS. The generation
+itself lives in the shared cache (config.shared_cache: Redis, or files that
+every process of the embedded set-up reads), so every process sees a
+change at once, whichever process saved it.
 """
 
 import hashlib
@@ -24,20 +26,37 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from config.shared_cache import shared_cache
+
 CACHE_SECONDS = 60
 _KEY = "incidents:facets:generation"
 
 
 def current() -> int:
-    generation = cache.get(_KEY)
+    """The current generation: the time (ns) it started, an upper bound on
+    when the data it covers last changed. A lost key starts a new one, so
+    losing it can only make the caches read the data again."""
+    store = shared_cache()
+    generation = store.get(_KEY)
     if generation is None:
-        cache.add(_KEY, time.time_ns(), None)
-        generation = cache.get(_KEY)
+        store.add(_KEY, time.time_ns(), None)
+        generation = store.get(_KEY)
     return generation
 
 
+def current_and_shared(key: str):
+    """The current generation and what the shared cache holds under `key`,
+    read together (one round trip to Redis): how a public response, kept
+    under its address with the generation it was made in, is looked up."""
+    found = shared_cache().get_many([_KEY, key])
+    generation = found.get(_KEY)
+    return (generation if generation is not None else current()), found.get(key)
+
+
 def _new() -> None:
-    cache.set(_KEY, time.time_ns(), None)
+    # Never earlier than the one it replaces (a clock stepped back).
+    store = shared_cache()
+    store.set(_KEY, max(time.time_ns(), (store.get(_KEY) or 0) + 1), None)
 
 
 def invalidate(**kwargs) -> None:

@@ -79,9 +79,11 @@ def _vocabulary_sql(ids=None) -> tuple[str, list]:
     return sql, params
 
 
-def refresh_search_vectors(incident_ids=None) -> None:
+def refresh_search_vectors(incident_ids=None, *, new_generation: bool = True) -> None:
     """Recompute the search vector of the given incidents (all when None)
-    and add their words to the vocabulary (rebuilt whole when None)."""
+    and add their words to the vocabulary (rebuilt whole when None), then
+    start a new data generation unless the caller's change starts one after
+    this (`new_generation=False`)."""
     with connection.cursor() as cursor:
         if incident_ids is None:
             cursor.execute(REFRESH_SQL)
@@ -94,7 +96,8 @@ def refresh_search_vectors(incident_ids=None) -> None:
                 cursor.execute(*_vocabulary_sql(ids))
     # Searches now find other things: answers cached for the data before
     # (counts, rankings, the probes below) are no longer read.
-    generations.invalidate()
+    if new_generation:
+        generations.invalidate()
 
 
 MAX_QUERY_LENGTH = 200

@@ -13,7 +13,12 @@ from .search import refresh_search_vectors
 
 
 def _refresh_after_commit(incident_id):
-    transaction.on_commit(lambda: refresh_search_vectors([incident_id]))
+    # The save or delete that calls this starts a new data generation itself
+    # (incidents.generations follows both models), after this refresh: its
+    # receiver comes later, and so does its commit callback. One generation
+    # per change: a second, milliseconds later, made every page read in
+    # between be rendered twice (figures: docs/benchmarks.md, spikes).
+    transaction.on_commit(lambda: refresh_search_vectors([incident_id], new_generation=False))
 
 
 @receiver(post_save, sender=Incident)

@@ -2,22 +2,21 @@
 while it runs, its measurements and verdicts with the numbers the rule
 used, every sample it was computed from, and its Inspect log."""
 
-import re
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from config.file_responses import StoredFile, serve_file
+
 from . import viewer
 from .models import ReproductionRun
 from .selectors import public_run_measurements, public_verdicts
-
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 SAMPLES_PAGE_SIZE = 20
 
@@ -76,32 +75,19 @@ def run_log(request, pk: int):
     if not run.log_file:
         raise Http404("This run has no Inspect log.")
     try:
-        handle = run.log_file.open("rb")
+        size = run.log_file.size
     except FileNotFoundError:
         raise Http404("The run's log file is missing from the media storage.") from None
-    name = f"run-{run.pk}.eval"
-    size = run.log_file.size
-    wanted = RANGE.match(request.headers.get("Range", "").replace(" ", ""))
-    if wanted and any(wanted.groups()):
-        first, last = wanted.groups()
-        if first:
-            start, end = int(first), min(int(last) if last else size - 1, size - 1)
-        else:  # the last N bytes
-            start, end = max(size - int(last), 0), size - 1
-        if start > end or start >= size:
-            handle.close()
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
-        handle.seek(start)
-        data = handle.read(end - start + 1)
-        handle.close()
-        response = HttpResponse(data, status=206, content_type="application/zip")
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    else:
-        response = FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
-    response["Accept-Ranges"] = "bytes"
-    return response
+    stored = StoredFile(
+        name=run.log_file.name,
+        size=size,
+        sha256=run.log_sha256,
+        modified=int((run.finished_at or run.created).timestamp()),
+        content_type="application/zip",
+        filename=f"run-{run.pk}.eval",
+        disposition="attachment",
+    )
+    return serve_file(request, run.log_file.storage, stored)
 
 
 @require_safe

@@ -12,9 +12,10 @@ response above it uses, and nothing low down can depend on a view:
     api                                the REST interface over all of it
     config, bench                      wiring and tooling; may import anything
 
-Domain apps queue work through `config.queueing` alone (by task name, so
-they never import the Celery app or a tasks module of a higher app), and
-there is no import cycle anywhere, counting imports made inside functions:
+Domain apps queue work through `config.queueing` (by task name, so they
+never import the Celery app or a tasks module of a higher app) and serve
+through the shared cache's three modules; they use no other wiring.
+There is no import cycle anywhere, counting imports made inside functions:
 a cycle hidden in a function is still a cycle.
 
 The graph is read from the source (ast), not by importing, so it sees every
@@ -38,8 +39,10 @@ LAYERS = {
     "api": 3,
 }
 WIRING = {"config", "bench"}
-# The one config module a domain app may use: queueing work by task name.
-SHARED_CONFIG = {"config.queueing"}
+# The config modules a domain app may use: queueing work by task name, and
+# serving what every process shares (the shared cache and its render lock,
+# public responses kept in it, stored files answered like static ones).
+SHARED_CONFIG = {"config.queueing", "config.shared_cache", "config.response_cache", "config.file_responses"}
 
 
 def module_name(root: Path, path: Path) -> str:

@@ -35,6 +35,12 @@ def url(key, page_size):
     return f"/api/v1/{path}/?page_size={page_size}" + (f"&{query}" if query else "")
 
 
+@pytest.fixture(autouse=True)
+def render_every_request(settings):
+    """A budget is for a render: no answer is kept in the response cache."""
+    settings.RESPONSE_CACHE_SECONDS = 0
+
+
 def count(client, address):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(address)

@@ -297,7 +297,8 @@ def test_pages_reach_a_bounded_number_of_results_and_say_where_the_rest_are(clie
     assert "45 results" in counted  # with the facets counted, the total is exact
 
 
-def test_a_search_too_broad_to_count_first_sends_its_page_and_counts_its_filters_apart(client, monkeypatch):
+def test_a_search_too_broad_to_count_first_sends_its_page_and_counts_its_filters_apart(client, monkeypatch, settings):
+    settings.RESPONSE_CACHE_SECONDS = 0  # each request renders: the selectors' own caching is under test
     monkeypatch.setattr("incidents.selectors.MAX_LISTED_RESULTS", 30)
     indexed(lambda: [IncidentFactory(title=f"Tunnel case {n}", kind="incident") for n in range(35)]
             + [IncidentFactory(title=f"Tunnel hazard {n}", kind="hazard") for n in range(5)])
@@ -378,7 +379,8 @@ def test_each_search_has_its_own_cached_counts(client, catalogue):
     assert facet(get(client, "/incidents/?q=entry"), "kind")["incident"] == (3, False)
 
 
-def test_a_repeated_search_reads_its_page_by_cached_ids_until_the_data_changes(client, catalogue):
+def test_a_repeated_search_reads_its_page_by_cached_ids_until_the_data_changes(client, catalogue, settings):
+    settings.RESPONSE_CACHE_SECONDS = 0  # each request renders: the selectors' own caching is under test
     first_page = result_titles(get(client, "/incidents/?q=entry&sort=severity"))
     with CaptureQueriesContext(connection) as again:
         assert result_titles(get(client, "/incidents/?q=entry&sort=severity")) == first_page
