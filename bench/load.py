@@ -43,15 +43,16 @@ def web_memory_mib(master: psutil.Process) -> float:
     return total / 2**20
 
 
-def empty_shared_cache(url: str) -> None:
-    """Empty the load test's Redis cache database, or stop with a clear message."""
+def empty_shared_cache(url: str, variable: str = "BENCH_LOAD_CACHE_URL") -> None:
+    """Empty a benchmark's Redis cache database, or stop with a clear message
+    naming the variable that sets it."""
     import redis
 
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
     except redis.RedisError as exc:
-        raise SystemExit(f"The load test's cache {url} cannot be reached ({exc}): start Redis, "
-                         "or set BENCH_LOAD_CACHE_URL= (empty) for per-process caches.") from None
+        raise SystemExit(f"The benchmark's cache {url} cannot be reached ({exc}): start Redis, "
+                         f"or set {variable} to one that runs.") from None
 
 
 def write_public_ids(path: Path) -> None:
