@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import cc_delim_re, get_conditional_response, patch_cache_control
@@ -56,7 +57,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from config.shared_cache import cached_or_turn
 from incidents import generations
 
-MESSAGES_COOKIE = "messages"
+MESSAGES_COOKIE = CookieStorage.cookie_name
 PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
 # Whatever these sources say, the bytes of a page come from them.
 FINGERPRINTED_DIRS = ("config", "api", "incidents", "reproductions", "briefings", "editorial", "imports",
