@@ -3,11 +3,12 @@ sent, a Last-Modified from the newest `updated` time in the body, and 304
 for a matching If-None-Match (or, without one, If-Modified-Since)."""
 
 import datetime
-import hashlib
 
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
+
+from config.response_cache import strong_etag
 
 # How deep `updated` is looked for: the page (0), its results (1), an item
 # (2), a nested list (3) and its entries (4). Walked level by level rather
@@ -71,7 +72,7 @@ def apply_conditional_get(request, response):
     last_modified = newest_updated(getattr(response, "data", None))
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
         response.render()
-    etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    etag = strong_etag(response.content)
     response["ETag"] = etag
     timestamp = None
     if last_modified is not None:

@@ -9,19 +9,7 @@ part of the address) and keeps the ETag and Last-Modified that
 api.conditional gave it when it was rendered.
 """
 
-from django.conf import settings
-
-from config.response_cache import (
-    answer,
-    is_anonymous_read,
-    is_shareable,
-    private,
-    public_cache_control,
-    response_key,
-    stored,
-)
-from config.shared_cache import cached_or_turn
-from incidents import generations
+from config.response_cache import begin, is_anonymous_read, private
 
 
 class _SharedHit(Exception):
@@ -39,19 +27,15 @@ class _SharedHit(Exception):
 class SharedResponseMixin:
 
     shared_response_vary = ("Accept", "Authorization")
-    _shared_turn = None
+    _shared_rendering = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        django_request = request._request
-        if not is_anonymous_read(django_request):
+        if not is_anonymous_read(request._request):
             return
-        key = response_key(django_request, self.shared_response_vary)
-        generation, entry = generations.current_and_shared(key)
-        entry, turn = cached_or_turn(key, first=entry, fresh=lambda entry: entry.generation == generation)
-        if turn is None:
-            raise _SharedHit(answer(django_request, entry, rendered_here=False))
-        self._shared_turn, self._shared_generation = turn, generation
+        kept, self._shared_rendering = begin(request._request, self.shared_response_vary)
+        if kept is not None:
+            raise _SharedHit(kept)
 
     def handle_exception(self, exc):
         if isinstance(exc, _SharedHit):
@@ -62,25 +46,16 @@ class SharedResponseMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         if getattr(response, "_shared_hit", False):
             return response  # headers and conditional answer as stored
-        turn, self._shared_turn = self._shared_turn, None
-        if turn is None:
+        rendering, self._shared_rendering = self._shared_rendering, None
+        if rendering is None:
             response = super().finalize_response(request, response, *args, **kwargs)
             if request.method in ("GET", "HEAD") and response.status_code == 200:
                 private(response)
             return response
-        keep = None
         try:
             response = super().finalize_response(request, response, *args, **kwargs)
-            if (
-                response.status_code == 200
-                and is_shareable(request._request, response, self.shared_response_vary)
-                and generations.current() == self._shared_generation
-            ):
-                public_cache_control(response)
-                keep = stored(response, self._shared_generation)
-                response["X-Cache"] = "MISS"
-        finally:
-            turn.finish(keep, settings.RESPONSE_CACHE_SECONDS)
-        if keep is None and response.status_code == 200:
-            private(response)
-        return response
+        except BaseException:
+            rendering.turn.finish()
+            raise
+        # Tagged already by api.conditional (its own Last-Modified, or none).
+        return rendering.finish(request._request, response, dated=False)

@@ -54,7 +54,7 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import cc_delim_re, get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 
-from config.shared_cache import cached_or_turn
+from config.shared_cache import Turn, cached_or_turn
 from incidents import generations
 
 MESSAGES_COOKIE = CookieStorage.cookie_name
@@ -157,10 +157,18 @@ def public_cache_control(response) -> None:
     )
 
 
+def strong_etag(content: bytes) -> str:
+    """The ETag of a response's exact bytes (pages here, the API in
+    api.conditional)."""
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
 def tag(response, last_modified: int | None) -> None:
-    """A strong ETag over the exact bytes, the Last-Modified given (unless
-    the view set its own), and the public Cache-Control."""
-    response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    """A strong ETag over the exact bytes and the Last-Modified given,
+    unless the view set its own (the API's are made by api.conditional),
+    and the public Cache-Control."""
+    if not response.has_header("ETag"):
+        response["ETag"] = strong_etag(response.content)
     if last_modified is not None and not response.has_header("Last-Modified"):
         response["Last-Modified"] = http_date(last_modified)
     public_cache_control(response)
@@ -193,26 +201,57 @@ def private(response):
     return response
 
 
-def render_shared(request, vary: tuple[str, ...], render):
-    """Answer an anonymous read of a shareable view: from the shared cache,
-    or by `render()` (which returns the full response) when it is this
-    request's turn, storing what may be shared."""
+@dataclass
+class Rendering:
+    """This request's turn to render a shareable answer (see `begin`)."""
+
+    turn: Turn
+    generation: int
+    vary: tuple[str, ...]
+
+    def finish(self, request, response, *, dated: bool = True):
+        """Keep `response` if it may be shared, tagged (its Last-Modified the
+        start of the generation when `dated` and it has none), let the
+        waiters go, and answer with it (a 304 when the reader's copy is
+        current); a response not kept goes to this reader alone."""
+        keep = None
+        try:
+            if is_shareable(request, response, self.vary) and generations.current() == self.generation:
+                tag(response, last_modified=self.generation // 1_000_000_000 if dated else None)
+                keep = stored(response, self.generation)
+        finally:
+            self.turn.finish(keep, settings.RESPONSE_CACHE_SECONDS)
+        if keep is None:
+            return private(response) if response.status_code == 200 else response
+        response["X-Cache"] = "MISS"
+        return get_conditional_response(request, etag=keep.etag, last_modified=keep.last_modified, response=response)
+
+
+def begin(request, vary: tuple[str, ...]):
+    """(the kept answer, None) for an anonymous read of a shareable view,
+    or (None, Rendering) when it is this request's turn to render it
+    (config.shared_cache.cached_or_turn); the caller must then `finish`."""
     key = response_key(request, vary)
     generation, entry = generations.current_and_shared(key)
     entry, turn = cached_or_turn(key, first=entry, fresh=lambda entry: entry.generation == generation)
     if turn is None:
-        return answer(request, entry, rendered_here=False)
-    keep = None
+        return answer(request, entry, rendered_here=False), None
+    return None, Rendering(turn, generation, vary)
+
+
+def render_shared(request, vary: tuple[str, ...], render):
+    """Answer an anonymous read of a shareable view: from the shared cache,
+    or by `render()` (which returns the full response) when it is this
+    request's turn, keeping what may be shared."""
+    kept, rendering = begin(request, vary)
+    if rendering is None:
+        return kept
     try:
         response = render()
-        if is_shareable(request, response, vary) and generations.current() == generation:
-            tag(response, last_modified=generation // 1_000_000_000)
-            keep = stored(response, generation)
-    finally:
-        turn.finish(keep, settings.RESPONSE_CACHE_SECONDS)
-    if keep is None:
-        return private(response) if response.status_code == 200 else response
-    return answer(request, keep, rendered_here=True)
+    except BaseException:
+        rendering.turn.finish()
+        raise
+    return rendering.finish(request, response)
 
 
 @functools.lru_cache(maxsize=4096)
