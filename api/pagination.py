@@ -2,7 +2,11 @@
 stable iteration over large sets (`?pagination=cursor`, then follow `next`).
 
 Both add an RFC 8288 `Link` header (rel="next"/"prev"), so CSV clients can
-page without a JSON body.
+page without a JSON body. A page size above the maximum is served at the
+maximum, as most public APIs do (GitHub's `per_page`), not refused: a script
+asking for 1,000 rows gets 100 and the next link. The size used is in the
+body (`page_size`) and in `X-Page-Size`, for CSV clients too. A whole list
+in one response is an export (api.exports), not a page.
 
 A view may bound its count (`page_count_limit`): a search matching more
 incidents than the website lists (10,000) is counted only that far, its
@@ -28,6 +32,8 @@ MAX_PAGE_SIZE = 100
 
 
 def _page_size(request) -> int:
+    """The page size asked for, capped at MAX_PAGE_SIZE; 400 for a size
+    below 1 or one that is not a whole number."""
     raw = request.query_params.get("page_size")
     if raw is None or raw == "":
         return DEFAULT_PAGE_SIZE
@@ -35,9 +41,9 @@ def _page_size(request) -> int:
         size = int(raw)
     except ValueError:
         raise exceptions.ValidationError({"page_size": ["A whole number is required."]}) from None
-    if not 1 <= size <= MAX_PAGE_SIZE:
+    if size < 1:
         raise exceptions.ValidationError({"page_size": [f"Give a page size between 1 and {MAX_PAGE_SIZE}."]})
-    return size
+    return min(size, MAX_PAGE_SIZE)
 
 
 def _link_header(next_url, previous_url) -> str:
@@ -174,13 +180,14 @@ class ApiPagination(PageNumberPagination):
     def get_paginated_response(self, data):
         if self.cursor is not None:
             next_url, previous_url = self.cursor.get_next_link(), self.cursor.get_previous_link()
-            body = {"count": None, "count_exact": None, "next": next_url, "previous": previous_url, "results": data}
+            body = {"count": None, "count_exact": None, "page_size": self.cursor.page_size,
+                    "next": next_url, "previous": previous_url, "results": data}
         else:
             next_url, previous_url = self.get_next_link(), self.get_previous_link()
             paginator = self.page.paginator
-            body = {"count": paginator.count, "count_exact": paginator.count_exact,
+            body = {"count": paginator.count, "count_exact": paginator.count_exact, "page_size": paginator.per_page,
                     "next": next_url, "previous": previous_url, "results": data}
-        headers = {}
+        headers = {"X-Page-Size": str(body["page_size"])}
         link = _link_header(next_url, previous_url)
         if link:
             headers["Link"] = link
@@ -191,7 +198,7 @@ class ApiPagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["count", "count_exact", "next", "previous", "results"],
+            "required": ["count", "count_exact", "page_size", "next", "previous", "results"],
             "properties": {
                 "count": {
                     "type": "integer",
@@ -207,6 +214,15 @@ class ApiPagination(PageNumberPagination):
                                    "10,000 items, whose pages reach the first 10,000 by rank (cursor mode reads "
                                    "them all). Null in cursor mode.",
                     "example": True,
+                },
+                "page_size": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PAGE_SIZE,
+                    "description": f"The page size used (also in the X-Page-Size header): `page_size` as asked, "
+                                   f"capped at {MAX_PAGE_SIZE}, or {DEFAULT_PAGE_SIZE} when not asked. The last page "
+                                   "may hold fewer items.",
+                    "example": DEFAULT_PAGE_SIZE,
                 },
                 "next": {"type": "string", "nullable": True, "format": "uri", "description": "The next page, or null.",
                          "example": "http://127.0.0.1:8000/api/v1/incidents/?page=2"},
@@ -227,8 +243,10 @@ class ApiPagination(PageNumberPagination):
             {"name": "page", "required": False, "in": "query", "description": "Page number (page mode).",
              "schema": {"type": "integer", "minimum": 1}},
             {"name": "page_size", "required": False, "in": "query",
-             "description": f"Items per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+             "description": f"Items per page, from 1 (default {DEFAULT_PAGE_SIZE}); above {MAX_PAGE_SIZE} is capped "
+                            f"at {MAX_PAGE_SIZE} (the size used is in `page_size` and X-Page-Size). For a whole "
+                            "list in one download, use the list's `export/`.",
+             "schema": {"type": "integer", "minimum": 1}},
             {"name": "pagination", "required": False, "in": "query",
              "description": "'cursor' iterates by ascending id with opaque `next` links, stable while data changes; "
                             "'page' (default) gives numbered pages and a total count.",

@@ -1,10 +1,13 @@
 """How responses are written: JSON (by orjson where that gives DRF's exact
-bytes), CSV for every list, BibTeX and CSL-JSON citations.
+bytes), CSV for every list, JSON Lines for exports, BibTeX and CSL-JSON
+citations.
 
 CSV is flat: one row per item, the columns a viewset names in `csv_columns`
 (each a dotted path into the item's JSON, lists joined with "; "), or, for a
 viewset that names none, every top-level scalar field. The columns of each
-list are documented in the API description.
+list are documented in the API description. A list's export (api.exports)
+writes its rows with `csv_row` and its JSON Lines with `json_line`, so a
+page and a whole-set download hold the same cells and the same items.
 """
 
 import csv
@@ -42,6 +45,11 @@ def _cell(value) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
     return for_csv(str(value))  # no control characters, no formula a spreadsheet would run
+
+
+def csv_row(item, columns) -> list[str]:
+    """The CSV cells of one item, in the order of `columns`."""
+    return [_cell(_value_at(item, column)) for column in columns]
 
 
 def csv_columns_for(view, rows) -> list[str]:
@@ -90,7 +98,7 @@ class CSVRenderer(renderers.BaseRenderer):
         columns = csv_columns_for(view, rows)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_cell(_value_at(row, column)) for column in columns])
+            writer.writerow(csv_row(row, columns))
         return out.getvalue().encode(self.charset)
 
 
@@ -181,6 +189,34 @@ class FastJSONRenderer(renderers.JSONRenderer):
             if raw in body:
                 body = body.replace(raw, escaped)
         return body
+
+
+_ITEM_JSON = FastJSONRenderer()
+
+
+def json_line(data) -> bytes:
+    """`data` as one line of JSON Lines: the bytes the JSON renderer gives
+    it (compact, so no raw newline inside) and a newline."""
+    return _ITEM_JSON.render(data) + b"\n"
+
+
+class JSONLinesRenderer(renderers.BaseRenderer):
+    """JSON Lines (jsonlines.org): one JSON value per line, UTF-8. An
+    export streams its items this way (api.exports); what is rendered here
+    is an error, its envelope on one line."""
+
+    media_type = "application/jsonl"
+    format = "jsonl"
+    charset = None  # always UTF-8, as JSON
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json_line(data)
+
+
+class NDJSONRenderer(JSONLinesRenderer):
+    """The same lines under the older name some clients ask for (NDJSON)."""
+
+    media_type = "application/x-ndjson"
 
 
 class BibTeXRenderer(renderers.BaseRenderer):

@@ -1,6 +1,7 @@
 """OpenAPI generation: the error envelope documented on every operation,
-and request bodies marked closed (`additionalProperties: false`), since
-unknown fields are refused."""
+request bodies marked closed (`additionalProperties: false`), since
+unknown fields are refused, and each list's export (api.exports) described
+with the list's filters and a summary naming the list."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -49,7 +50,29 @@ ERROR_RESPONSES = {
 WRITE_ONLY_ERRORS = {"403", "409", "413", "415"}
 
 
+def _is_export(view) -> bool:
+    return getattr(view, "action", None) == "export"
+
+
 class ApiAutoSchema(AutoSchema):
+    def get_summary(self):
+        if _is_export(self.view):
+            name = self._tokenize_path()[-2]  # .../<list>/export/
+            return f"Export the whole {name} list: every item its parameters select, as CSV or JSON Lines"
+        return super().get_summary()
+
+    def get_operation_id(self):
+        if _is_export(self.view):
+            return "_".join(token.replace("-", "_") for token in self._tokenize_path())  # e.g. incidents_export
+        return super().get_operation_id()
+
+    def get_filter_backends(self):
+        # An export takes its list's filters (and no pages: its response is
+        # not a list of serialised items, so no pagination parameters).
+        if _is_export(self.view):
+            return getattr(self.view, "filter_backends", [])
+        return super().get_filter_backends()
+
     def get_auth(self):
         # Reading is open to anonymous clients too.
         auths = super().get_auth()
@@ -82,12 +105,14 @@ PATH_PARAMETER_TEXT = {
 }
 FORMAT_TEXT = (
     "Response format instead of the Accept header: json (default); csv on lists; "
-    "bibtex and csl-json on incidents and sources."
+    "bibtex and csl-json on incidents and sources; csv (default) or jsonl on exports."
 )
 
 
 FORMAT_SCHEMAS = {
     "text/csv": {"type": "string", "description": "CSV: a header row, then one row per item."},
+    "application/jsonl": {"type": "string", "description": "JSON Lines: one JSON object per line, each an item."},
+    "application/x-ndjson": {"type": "string", "description": "JSON Lines: one JSON object per line, each an item."},
     "application/x-bibtex": {"type": "string", "description": "BibTeX entries, one per item."},
     "application/vnd.citationstyles.csl+json": {
         "type": "array", "items": {"type": "object", "additionalProperties": True},

@@ -10,7 +10,10 @@ from django.db import models, transaction
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from incidents.citations import incident_citation_text, source_citation_text
+from editorial.changes import MAX_ENTRIES as MAX_CHANGES
+from editorial.changes import Kind as ChangeKind
+from editorial.changes import incident_changes
+from incidents.citations import absolute_url, incident_citation_text, source_citation_text
 from incidents.confidence import BASES, LADDER, confidence_of
 from incidents.figures import interval_of
 from incidents.models import (
@@ -387,6 +390,30 @@ def _datetime(value, zone):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class IncidentChangeSerializer(serializers.Serializer):
+    """One entry of an incident's change log (editorial.changes), as its page says it."""
+
+    when = serializers.DateTimeField(help_text="When the change was made (UTC).")
+    kind = serializers.ChoiceField(choices=ChangeKind.choices, help_text="What changed.")
+    text = serializers.CharField(
+        help_text="The change in plain words, with its reason where one was recorded: the words of the "
+        "incident page's “What changed” section and of its changes feed.",
+    )
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="A web page about the change (the claim on the incident page, the source, the reproduction "
+        "run); null when there is none.",
+    )
+
+    def to_representation(self, change):
+        return {
+            "when": serializers.DateTimeField().to_representation(change.when),
+            "kind": change.kind,
+            "text": change.text,
+            "url": absolute_url(change.link) if change.link else None,
+        }
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     body = serializers.CharField(required=False, allow_blank=True, help_text="The full account (Markdown).")
     summary_html = serializers.SerializerMethodField(help_text="The summary as sanitised HTML.")
@@ -400,10 +427,15 @@ class IncidentDetailSerializer(IncidentSerializer):
     merged_from = serializers.SlugRelatedField(
         slug_field="public_id", many=True, read_only=True, help_text="Public ids of entries merged into this one (they redirect here)."
     )
+    changes = serializers.SerializerMethodField(
+        help_text=f"What changed, newest first, in plain words (the newest {MAX_CHANGES}; every revision is on the "
+        "web page /incidents/<public_id>/history/, and the changes as an Atom feed at "
+        "/incidents/<public_id>/changes.atom). Empty for a draft.",
+    )
 
     class Meta(IncidentSerializer.Meta):
         fields = IncidentSerializer.Meta.fields[:10] + ["body", "summary_html", "body_html"] + IncidentSerializer.Meta.fields[10:] + [
-            "claims", "key_measurements", "sources", "merged_from", "citation",
+            "claims", "key_measurements", "sources", "merged_from", "citation", "changes",
         ]
 
     def to_representation(self, obj):
@@ -428,6 +460,10 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     def get_citation(self, obj) -> str:
         return incident_citation_text(obj)
+
+    @extend_schema_field(IncidentChangeSerializer(many=True))
+    def get_changes(self, obj):
+        return IncidentChangeSerializer(incident_changes(obj), many=True).data
 
 
 # --- claims, evidence, measurements ----------------------------------------------------------------

@@ -31,7 +31,8 @@ class SharedResponseMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not is_anonymous_read(request._request):
+        # A streamed export is never kept (api.exports): no lookup, no render lock.
+        if not is_anonymous_read(request._request) or getattr(self, "action", None) == "export":
             return
         kept, self._shared_rendering = begin(request._request, self.shared_response_vary)
         if kept is not None:

@@ -10,8 +10,10 @@ from config.response_cache import shared_response
 
 from . import docs, feeds, views
 from .briefings import BriefingViewSet
+from .releases import ReleaseViewSet
 from .reproductions import HarnessViewSet, RunViewSet
 from .submissions import SubmissionViewSet
+from .webhooks import WebhookViewSet
 
 app_name = "api"
 
@@ -34,6 +36,8 @@ router.register("briefings", BriefingViewSet, basename="briefing")
 router.register("harnesses", HarnessViewSet, basename="harness")
 router.register("runs", RunViewSet, basename="run")
 router.register("submissions", SubmissionViewSet, basename="submission")
+router.register("releases", ReleaseViewSet, basename="release")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     # Public feeds, the same for every anonymous reader (config.response_cache).

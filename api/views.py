@@ -2,7 +2,8 @@
 
 `ApiViewMixin` gives every viewset (other apps' included) the shared
 behaviour: unknown query parameters refused by name, conditional GET
-(ETag/Last-Modified/304), CSV on lists.
+(ETag/Last-Modified/304), CSV on lists, and each list's whole-set export
+(`<list>/export/`, api.exports).
 """
 
 from django.db import transaction
@@ -10,8 +11,9 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -38,6 +40,7 @@ from incidents.visibility import (
     with_public_developer,
 )
 
+from . import exports
 from . import filters as api_filters
 from . import serializers as s
 from .columns import CSV_COLUMNS
@@ -50,7 +53,7 @@ from .shared_responses import SharedResponseMixin
 from .visibility import can_see_drafts, visible_incidents
 
 GLOBAL_QUERY_PARAMS = {"format"}
-LIST_QUERY_PARAMS = {"page", "page_size", "pagination", "cursor", "ordering"}
+LIST_QUERY_PARAMS = set(exports.PAGING_PARAMS) | {"ordering"}
 # Parameters whose empty value means something (an empty search is no search).
 EMPTY_ALLOWED = {"q"}
 
@@ -60,6 +63,13 @@ class ApiViewMixin:
 
     # Query parameters a viewset's extra actions accept, by action name.
     action_query_params: dict[str, set[str]] = {}
+    # Whether the list has a whole-set export (`<list>/export/`, api.exports).
+    exportable = True
+
+    @classmethod
+    def get_extra_actions(cls):
+        actions = super().get_extra_actions()
+        return actions if cls.exportable else [a for a in actions if a.__name__ != "export"]
 
     def list_query_params(self) -> set[str]:
         known = set(GLOBAL_QUERY_PARAMS) | LIST_QUERY_PARAMS
@@ -70,7 +80,12 @@ class ApiViewMixin:
 
     def check_query_params(self, request):
         action = getattr(self, "action", None)
-        known = self.list_query_params() if action == "list" else set(GLOBAL_QUERY_PARAMS)
+        if action == "list":
+            known = self.list_query_params()
+        elif action == "export":
+            known = self.list_query_params() - exports.PAGING_PARAMS
+        else:
+            known = set(GLOBAL_QUERY_PARAMS)
         known |= self.action_query_params.get(action, set())
         errors = {}
         for name, values in request.query_params.lists():
@@ -126,9 +141,12 @@ class ApiViewMixin:
     def get_renderers(self):
         """CSV on every list (even where a viewset names only JSON), never on
         items; writes and other actions answer JSON only. JSON is DRF's,
-        written faster (api.renderers.FastJSONRenderer)."""
-        renderers = [FastJSONRenderer() if type(r) is JSONRenderer else r for r in super().get_renderers()]
+        written faster (api.renderers.FastJSONRenderer). An export is CSV
+        or JSON Lines."""
         action = getattr(self, "action", None)
+        if action == "export":
+            return exports.export_renderers()
+        renderers = [FastJSONRenderer() if type(r) is JSONRenderer else r for r in super().get_renderers()]
         if action == "list":
             if not any(isinstance(r, CSVRenderer) for r in renderers):
                 renderers.append(CSVRenderer())
@@ -141,6 +159,20 @@ class ApiViewMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         return apply_conditional_get(request, response)
+
+    def prepare_list_items(self, objects) -> None:
+        """What a list does to a page's (or an export's batch of) objects
+        before serialising them, in a fixed number of queries."""
+
+    # The summary comes from api.schema.ApiAutoSchema (it names the list).
+    @extend_schema(description=exports.DESCRIPTION, responses=exports.RESPONSES)
+    @action(detail=False, methods=["get"], url_path="export", url_name="export")
+    def export(self, request, *args, **kwargs):
+        # The parameters were checked as the export's (no pages); from here
+        # on the list's own hooks answer as for the list (its queryset,
+        # filters, serializer), so visibility and filters stay one rule.
+        self.action = "list"
+        return exports.export_response(self)
 
 
 class CitationMixin:
@@ -169,7 +201,7 @@ class CitationMixin:
             page = self.paginate_queryset(queryset)
             response = Response(self.citations(page))
             paginated = self.get_paginated_response([])
-            for header in ("Link", "X-Total-Count"):
+            for header in ("Link", "X-Total-Count", "X-Page-Size"):
                 if header in paginated:
                     response[header] = paginated[header]
             return response
@@ -240,6 +272,17 @@ INCIDENT_ORDERING = ["reported_on", "occurred_on", "updated", "created", "severi
 LIST_DEFERRED = ("search_vector", "body")
 
 
+# The website's sort orders, accepted by the incident list and its export so
+# that the list page's query string selects the same rows in the same order
+# (incidents.forms.results_query builds the page's download links so).
+SORT_PARAMETER = OpenApiParameter(
+    "sort", str, enum=list(SORT_ORDERS),
+    description="The website's orders: relevance (a search's default; without `q`, the same as date), date "
+                "(newest report first, undated last; the default without `q`) or severity (most severe first, "
+                "then by date). `ordering`, when given, decides instead.",
+)
+
+
 def _list_doc(resource: str, columns_key: str, extra: str = ""):
     columns = "\n".join(f"- `{name}`: {text}" for name, text in CSV_COLUMNS[columns_key])
     return (
@@ -257,7 +300,9 @@ def _list_doc(resource: str, columns_key: str, extra: str = ""):
             "Citations of the page: `?format=bibtex` or `?format=csl-json`.",
         ),
         examples=EXAMPLES["incident-list"],
+        parameters=[SORT_PARAMETER],
     ),
+    export=extend_schema(parameters=[SORT_PARAMETER]),
     retrieve=extend_schema(
         summary="One incident, with its claims, key measurements and sources",
         description="An entry merged into another answers 301 with the surviving entry's address. "
@@ -281,10 +326,28 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     csv_columns = [name for name, _ in CSV_COLUMNS["incidents"]]
     bibtex = staticmethod(incident_bibtex)
     csl = staticmethod(incident_csl)
+    action_query_params = {"list": {"sort"}, "export": {"sort"}}
 
-    # The website's orders: newest report first; by rank for a search.
-    ordering = SORT_ORDERS["date"]
-    ranked_ordering = SORT_ORDERS["relevance"]
+    def website_sort(self) -> str | None:
+        """The `sort` asked for (one of the website's), or None."""
+        sort = self.request.query_params.get("sort") if self.request is not None else None
+        if sort is not None and sort not in SORT_ORDERS:
+            raise exceptions.ValidationError(
+                {"sort": [f"Unknown sort {sort[:40]!r}; use {', '.join(SORT_ORDERS)}, as on the website."]})
+        return sort
+
+    # The website's orders (api.filters.StrictOrderingFilter reads these
+    # when no `ordering` is given): newest report first, by rank for a
+    # search, or the `sort` asked for; relevance without a search is by
+    # date, as on the website.
+    @property
+    def ordering(self):
+        sort = self.website_sort()
+        return SORT_ORDERS["date" if sort in (None, "relevance") else sort]
+
+    @property
+    def ranked_ordering(self):
+        return SORT_ORDERS[self.website_sort() or "relevance"]
 
     def get_serializer_class(self):
         return s.IncidentListSerializer if self.action == "list" else s.IncidentDetailSerializer
@@ -311,11 +374,16 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
 
     def paginate_queryset(self, queryset):
         """On a list, the page's incidents get their links in one query
-        (api.list_links)."""
+        (prepare_list_items)."""
         page = super().paginate_queryset(queryset)
         if page is not None and self.action == "list":
-            attach_list_links(page)
+            self.prepare_list_items(page)
         return page
+
+    def prepare_list_items(self, objects):
+        """A page's (or an export batch's) incidents get their links in one
+        query (api.list_links)."""
+        attach_list_links(objects)
 
     def page_rows(self):
         """The visible incidents, without the request's filters and search:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
-BENCHMARKS = ["synthetic", "web", "api", "pdf", "gpu", "load", "spike", "imports"]
+BENCHMARKS = ["synthetic", "web", "api", "pdf", "gpu", "load", "spike", "imports", "export"]
 
 ROWS_MARK = "BENCH-ROWS "
 

@@ -61,6 +61,7 @@ MESSAGES_COOKIE = CookieStorage.cookie_name
 PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
 # Whatever these sources say, the bytes of a page come from them.
 FINGERPRINTED_DIRS = ("config", "api", "incidents", "reproductions", "briefings", "editorial", "imports",
+                      "releases", "webhooks",
                       "templates", "static")
 FINGERPRINTED_SUFFIXES = {".py", ".html", ".txt", ".xml", ".xsl", ".css", ".js", ".svg", ".json"}
 

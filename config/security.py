@@ -41,7 +41,11 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if self.policy and "Content-Security-Policy" not in response:
+        # A 304 updates the headers of the copy the reader or a proxy holds
+        # (RFC 9111 4.3.4): the policy that copy came with stands. The
+        # default here would replace a view's own (the chart embed page's
+        # frame-ancestors *, the API docs' script sources).
+        if self.policy and response.status_code != 304 and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
         for name, value in OTHER_HEADERS.items():
             if name not in response:

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "briefings",
     "editorial",
     "imports",
+    "releases",
+    "webhooks",
     "api",
 ]
 
@@ -174,6 +176,8 @@ CELERY_BEAT_SCHEDULE = {
     # Runs left "running" by a worker that died (Ctrl-C, SIGKILL) are sent
     # again: restarted, or failed with the reason past the attempts allowed.
     "recover-lost-runs": {"task": "reproductions.tasks.recover_lost_runs", "schedule": 60.0},
+    # Webhook deliveries whose attempt is due (retries with backoff, and any a broker outage held back).
+    "send-due-webhooks": {"task": "webhooks.tasks.send_due", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -186,6 +190,14 @@ AIKB_REPRODUCTION_TIME_LIMIT = env_int("AIKB_REPRODUCTION_TIME_LIMIT", 3 * 3600)
 # A run whose worker was lost mid-run (SIGKILL, OOM killer) is started again
 # on redelivery, up to this many attempts in all.
 AIKB_REPRODUCTION_MAX_ATTEMPTS = env_int("AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)
+
+# Webhooks: receivers must be public internet addresses; loopback is let
+# through only for tests and local development. Seconds a receiver has to
+# accept the connection and to answer, and the most of its answer read.
+AIKB_WEBHOOKS_ALLOW_LOOPBACK = env_bool("AIKB_WEBHOOKS_ALLOW_LOOPBACK", False)
+AIKB_WEBHOOKS_CONNECT_TIMEOUT = env_int("AIKB_WEBHOOKS_CONNECT_TIMEOUT", 5)
+AIKB_WEBHOOKS_READ_TIMEOUT = env_int("AIKB_WEBHOOKS_READ_TIMEOUT", 10)
+AIKB_WEBHOOKS_MAX_RESPONSE_BYTES = env_int("AIKB_WEBHOOKS_MAX_RESPONSE_BYTES", 64 * 1024)
 
 # Email: console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST", "")

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("briefings.urls")),
     path("", include("reproductions.urls")),
     path("", include("editorial.urls")),
+    path("", include("releases.urls")),
     path("", include("incidents.urls")),
 ]

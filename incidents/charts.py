@@ -338,6 +338,10 @@ def charts_by_metric(measurements) -> list[tuple]:
 COUNT_LEFT = 4
 COUNT_RIGHT = 44
 SERIES_CLASSES = 4  # chart__series--0 .. --3 in site.css; more series repeat them
+# The same colours as presentation attributes, so that a chart drawn outside
+# our pages (the standalone SVG and PNG, incidents.chart_files; an embed)
+# looks as it does in them. site.css's classes win wherever it is loaded.
+SERIES_FILLS = ("#2f6fb0", "#b05a00", "#6a3d9a", "#1e6b52")
 COLUMN_AXIS_LEFT = 34
 COLUMN_PLOT_HEIGHT = 180
 MIN_COLUMN_LABEL_GAP = 8
@@ -351,6 +355,10 @@ class Segment:
     y: float
     width: float
     height: float
+
+    @property
+    def fill(self) -> str:
+        return SERIES_FILLS[self.series]
 
 
 @dataclass
@@ -377,6 +385,10 @@ class LegendItem:
     label: str
     x: float  # the swatch's corner; its name follows it
     y: float
+
+    @property
+    def fill(self) -> str:
+        return SERIES_FILLS[self.series]
 
     @property
     def text_x(self) -> float:

@@ -27,3 +27,18 @@ class IncidentSearchForm(forms.Form):
             notices.append("The sort order was not recognised; showing the default order.")
             sort = ""
         return text, sort, notices
+
+
+def results_query(text: str, sort: str, selection) -> list[tuple[str, str]]:
+    """The list page's results as query parameters, for its download links:
+    the search actually run (`text`: the corrected one where the page shows
+    a correction's results), the sort the page used, and the cleaned facet
+    values only (what the page ignored is not passed on). The API's
+    incident list and export read these names as the page does (`q`,
+    `sort`, the facets, `reproduction=yes|no`), never correcting a search,
+    so they select the same incidents in the same order."""
+    params = [("q", text)] if text else []
+    if sort:
+        params.append(("sort", sort))
+    params += [(facet.param, str(value)) for facet, value, _label in selection.active()]
+    return params

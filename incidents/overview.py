@@ -85,6 +85,15 @@ class Overview:
     def url(self) -> str:
         return absolute_url(f"{reverse('insights')}#{self.slug}")
 
+    @property
+    def permalink(self) -> str:
+        """The chart's own page, with its files and embed code."""
+        return absolute_url(reverse("insights-chart", args=[self.slug]))
+
+    @property
+    def embed_url(self) -> str:
+        return absolute_url(reverse("insights-chart-embed", args=[self.slug]))
+
     def citation(self, accessed: datetime.date) -> str:
         """'"Title". AI Incident Knowledge Base. https://.../insights/#slug. Accessed 3 May 2026.'"""
         return f"\u201c{self.title}\u201d. {PUBLISHER}. {self.url}. Accessed {accessed.day} {accessed:%B %Y}."

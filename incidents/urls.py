@@ -22,6 +22,11 @@ urlpatterns = [
     path("sources/", shared_response(browse.source_index), name="source-index"),
     path("insights/", shared_response(insights.insights_page), name="insights"),
     path("insights/<slug:chart>.csv", shared_response(insights.chart_csv), name="insights-chart-csv"),
+    path("insights/<slug:chart>.svg", shared_response(insights.chart_svg), name="insights-chart-svg"),
+    path("insights/<slug:chart>.png", shared_response(insights.chart_png), name="insights-chart-png"),
+    path("insights/<slug:chart>/", shared_response(insights.chart_page), name="insights-chart"),
+    # The one page other sites may frame (incidents.insights).
+    path("insights/<slug:chart>/embed/", shared_response(insights.chart_embed), name="insights-chart-embed"),
     path("sources/<int:pk>/", shared_response(views.source_detail), name="source-detail"),
     path("organisations/<slug:slug>/", shared_response(views.organisation_detail), name="organisation-detail"),
     path("systems/<slug:slug>/", shared_response(views.system_detail), name="system-detail"),

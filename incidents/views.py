@@ -1,6 +1,7 @@
 """Public web pages. Thin: clean the request, call a selector, render."""
 
 import json
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -11,7 +12,7 @@ from . import citations, feeds, overview, selectors
 from .charts import charts_by_metric, panel_charts
 from .confidence import INCIDENT_STATUS_MEANINGS, LADDER
 from .facets import parse_facets
-from .forms import IncidentSearchForm
+from .forms import IncidentSearchForm, results_query
 from .models import (
     Claim,
     DatePrecision,
@@ -62,6 +63,11 @@ def incident_list(request):
         values += f" and {more} more" if more else ""
         notices.append(f"Some filters were not recognised and were ignored: {values}.")
     search = selectors.search_incident_list(text, sort, selection, request.GET.get("page"), count_facets)
+    # "Download these results": every result (not only the pages' reach) from
+    # the API's export, asked with this page's search and filters.
+    results = results_query(search.corrected or text, search.sort, selection)
+    export = reverse("api:incident-export")
+    downloads = {fmt: f"{export}?{urlencode([('format', fmt), *results])}" for fmt in ("csv", "jsonl")}
     params = request.GET.copy()
     params["q"] = text
     params.pop("counts", None)
@@ -91,6 +97,7 @@ def incident_list(request):
             "facets_query": facets_query.urlencode(),
             "counted_query": counted_query.urlencode(),
             "corrected_query": corrected_query.urlencode(),
+            "downloads": downloads,
         },
     )
 

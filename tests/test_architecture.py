@@ -8,7 +8,7 @@ response above it uses, and nothing low down can depend on a view:
 
     incidents                          the record and its rules
     editorial, imports, reproductions  work on the record
-    briefings                          documents made from all of it
+    briefings, releases, webhooks      documents, releases and pushes made from all of it
     api                                the REST interface over all of it
     config, bench                      wiring and tooling; may import anything
 
@@ -36,6 +36,8 @@ LAYERS = {
     "imports": 1,
     "reproductions": 1,
     "briefings": 2,
+    "releases": 2,
+    "webhooks": 2,
     "api": 3,
 }
 WIRING = {"config", "bench"}

@@ -109,7 +109,7 @@ def test_a_huge_body_is_refused_before_authentication_matters(client):
 
 
 @pytest.mark.parametrize("query, field", [
-    ("page_size=1000000000", "page_size"), ("page=-3", "page"), ("ordering=-nonsense", "ordering"),
+    ("page_size=0", "page_size"), ("page=-3", "page"), ("ordering=-nonsense", "ordering"),
     ("updated_since=2025-99-01", "updated_since"), ("kind=incident&kind=nonsense", "kind"), ("reproduction=maybe", "reproduction"),
     ("year=99999999999999999999", "year"), ("format=exe", "format"), ("cursor=%FF%FE", "cursor"),
 ])

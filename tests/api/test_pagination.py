@@ -17,8 +17,8 @@ def test_default_page_size_and_total(client):
     assert response["Link"] == '<http://testserver/api/v1/incidents/?page=2>; rel="next"'
 
 
-@pytest.mark.parametrize("size", ["0", "101", "1000000000", "-1", "ten", "1e3"])
-def test_page_size_outside_1_to_100_is_400_naming_it(client, size):
+@pytest.mark.parametrize("size", ["0", "-1", "ten", "1e3"])
+def test_page_size_below_1_or_not_a_number_is_400_naming_it(client, size):
     response = client.get(f"/api/v1/incidents/?page_size={size}")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["page_size"]
@@ -117,9 +117,10 @@ def test_unknown_pagination_mode_is_400(client):
 
 @pytest.mark.parametrize("resource", ["claims", "evidence", "sources", "metrics", "measurements", "organisations", "systems", "taxonomy"])
 def test_every_list_is_paginated_and_capped(client, resource):
-    assert client.get(f"/api/v1/{resource}/?page_size=101").status_code == 400
+    capped = client.get(f"/api/v1/{resource}/?page_size=101")
+    assert capped.status_code == 200 and capped.json()["page_size"] == 100 and capped["X-Page-Size"] == "100"
     body = client.get(f"/api/v1/{resource}/?pagination=cursor").json()
-    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
+    assert set(body) == {"count", "count_exact", "page_size", "next", "previous", "results"}
     assert body["count"] is None and body["count_exact"] is None
 
 

@@ -26,8 +26,9 @@ BUDGETS = {
     "taxonomy": 2,
 }
 # The item, its merge check, claims, measurements, merged entries, sources,
-# and its organisations, systems, taxonomy and reproductions in one query.
-DETAIL_BUDGET = 7
+# and its organisations, systems, taxonomy and reproductions in one query;
+# what changed (editorial.changes) in six more, whatever its length.
+DETAIL_BUDGET = 13
 
 
 def url(key, page_size):

@@ -35,7 +35,7 @@ GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("AIKB_REGEN_GOLDEN") == "1"
 SITE_URL = "https://aikb.example.org"
 # The headers a client reads or caches by; the rest are the framework's.
-PINNED_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "X-Total-Count", "Vary", "Location")
+PINNED_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "X-Total-Count", "X-Page-Size", "Vary", "Location")
 SYNTHETIC_INCIDENTS = 300
 SYNTHETIC_SEED = 4242
 LISTS = ("incidents", "claims", "evidence", "sources", "metrics", "measurements", "organisations", "systems", "taxonomy")

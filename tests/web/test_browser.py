@@ -47,6 +47,7 @@ AVAILABLE_APPS = [
     "incidents",
     "reproductions",
     "briefings",
+    "editorial",
 ]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, available_apps=AVAILABLE_APPS)]
 

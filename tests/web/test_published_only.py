@@ -37,6 +37,8 @@ from incidents.models import (
 )
 from incidents.search import refresh_search_vectors
 from incidents.visibility import public_incidents
+from releases.models import Release
+from releases.services import publish_release
 from reproductions.models import Harness, ReproductionRun, Verdict
 from tests.factories import (
     AISystemFactory,
@@ -72,12 +74,22 @@ NOT_READING = {
     "digest-confirm": "a subscriber's signed link",
     "digest-unsubscribe": "a subscriber's signed link",
     "reproduction-viewer-asset": "the Inspect viewer's static files",
+    "api:webhook-list": "a token holder's own webhook subscriptions (tests/webhooks)",
+    "api:webhook-detail": "a token holder's own webhook subscription (tests/webhooks)",
+    "api:webhook-deliveries": "a token holder's own deliveries (tests/webhooks)",
+    "api:webhook-replay": "a token holder's POST (tests/webhooks)",
+    "api:webhook-replay-delivery": "a token holder's POST (tests/webhooks)",
+    "api:webhook-rotate-secret": "a token holder's POST (tests/webhooks)",
+    "api:webhook-test": "a token holder's POST (tests/webhooks)",
+    "release-latest": "a redirect to the latest release's page (visited)",
+    "release-latest-file": "a redirect to a file of the latest release (visited)",
 }
-INCIDENT_PAGES = ["incident-detail", "incident-bibtex", "incident-csl", "incident-briefing", "incident-history"]
+INCIDENT_PAGES = ["incident-detail", "incident-bibtex", "incident-csl", "incident-briefing", "incident-history",
+                  "incident-changes-feed"]
 RUN_PAGES = ["reproduction-run-detail", "reproduction-run-samples", "reproduction-run-log", "reproduction-run-viewer"]
 LISTS = ["home", "incident-list", "incident-filters", "methodology", "feeds", "feed-incidents", "digest-archive", "insights",
          "api:feed-incidents", "api:feed-claim-status",
-         "organisation-index", "system-index", "taxonomy-index", "metric-index", "source-index"]
+         "organisation-index", "system-index", "taxonomy-index", "metric-index", "source-index", "release-index"]
 # The index pages (incidents.indexes) are also read in their other orders.
 INDEX_SORTS = ["incidents", "newest", "measurements"]
 BY_SLUG = {
@@ -123,7 +135,9 @@ def visits():
             for sort in INDEX_SORTS:
                 yield reverse(name) + f"?sort={sort}", {200}
     for chart in ("over-time", "by-domain", "by-organisation", "by-severity"):
-        yield reverse("insights-chart-csv", args=[chart]), {200}
+        for name in ("insights-chart-csv", "insights-chart", "insights-chart-embed", "insights-chart-svg",
+                     "insights-chart-png"):
+            yield reverse(name, args=[chart]), {200}
     for word in SEARCHED.values():
         yield reverse("incident-list") + "?" + urlencode({"q": word}), {200}
         yield reverse("api:incident-list") + "?" + urlencode({"q": word}), {200}
@@ -141,8 +155,16 @@ def visits():
         yield reverse("api:run-samples", args=[run.pk]), {200}
     for briefing in Briefing.objects.filter(status=Briefing.Status.READY):
         yield reverse("briefing-download", args=[briefing.pk]), {200}
+    for release in Release.objects.all():
+        yield reverse("release-detail", args=[release.version_name]), {200}
+        for entry in release.files:
+            yield reverse("release-file", args=[release.version_name, entry["name"]]), {200}
     for list_name, _, viewset in api_viewsets():
         yield reverse(list_name) + "?page_size=100", {200}
+        if getattr(viewset, "exportable", False):
+            export = list_name.removesuffix("-list") + "-export"
+            yield reverse(export) + "?format=csv", {200}
+            yield reverse(export) + "?format=jsonl", {200}
         if getattr(viewset, "csv_columns", None):
             yield reverse(list_name) + "?format=csv&page_size=100", {200}
     hidden_rows = {
@@ -200,6 +222,7 @@ def world(db, client, settings):
     refresh_search_vectors()
     today = timezone.now().date()
     assert build_digest("weekly", today - datetime.timedelta(days=7), today + datetime.timedelta(days=1), DigestFilter())
+    assert publish_release() is not None
     return survivor
 
 
@@ -213,10 +236,13 @@ def text_of(response) -> str:
 def test_every_named_address_is_visited_or_says_why_not():
     visited = set(INCIDENT_PAGES) | set(RUN_PAGES) | set(LISTS) | set(BY_SLUG) | {
         "system-detail", "source-detail", "briefing-download", "api:run-samples", "api:incident-detail",
-        "insights-chart-csv",
+        "insights-chart-csv", "insights-chart", "insights-chart-embed", "insights-chart-svg", "insights-chart-png",
+        "release-detail", "release-file",
     }
-    for list_name, detail_name, _ in api_viewsets():
+    for list_name, detail_name, viewset in api_viewsets():
         visited |= {list_name, detail_name}
+        if getattr(viewset, "exportable", False):
+            visited.add(list_name.removesuffix("-list") + "-export")
     assert set(named_addresses()) == visited | set(NOT_READING)
 
 

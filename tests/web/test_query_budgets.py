@@ -15,7 +15,9 @@ BUDGETS = {
     "search": 10,
     "faceted": 13,
     "filters": 4,
-    "incident": 15,  # with the AI systems each claim is about, and those similar by text (incidents.similar)
+    # With the AI systems each claim is about, those similar by text (incidents.similar)
+    # and what changed (editorial.changes: six queries, whatever its length).
+    "incident": 21,
     "source": 2,
     # An entity's page of incidents reads its ids first, then their rows.
     "organisation": 6,

@@ -48,3 +48,5 @@ class Command(BaseCommand):
         self.stdout.write(check.message)
         digest, message = ensure_first_digest()
         self.stdout.write(message)
+        # A first dated release at /data/ (by name: releases sits beside briefings, not below).
+        call_command("publish_release", "--if-none", stdout=self.stdout)
