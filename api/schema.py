@@ -121,9 +121,24 @@ FORMAT_SCHEMAS = {
 }
 
 
+def _refuse_blank(parameter):
+    """A query parameter's value must hold a non-blank character and no NUL
+    (api.views refuses either by name), except the search, where empty is none."""
+    from .views import EMPTY_ALLOWED  # the rule's owner; imported late, as views import this module's users
+
+    if parameter["name"] in EMPTY_ALLOWED:
+        return
+    schema = parameter.get("schema", {})
+    while schema.get("type") == "array":
+        schema = schema.get("items", {})
+    if schema.get("type") == "string" and "enum" not in schema and "pattern" not in schema:
+        schema["pattern"] = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"  # and no NUL, refused as well
+
+
 def describe_parameters(result, generator, request, public):
     """Postprocessing hook: path parameters and `format` get a description,
-    and the other formats' bodies their own schema (not the JSON one)."""
+    query parameters that refuse a blank value say so (a pattern), and the
+    other formats' bodies their own schema (not the JSON one)."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
@@ -135,6 +150,8 @@ def describe_parameters(result, generator, request, public):
                     if media_type in FORMAT_SCHEMAS:
                         content["schema"] = FORMAT_SCHEMAS[media_type]
             for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    _refuse_blank(parameter)
                 if parameter.get("description"):
                     continue
                 if parameter["in"] == "path":

@@ -126,3 +126,28 @@ def test_getting_started_page_loads_and_links_the_docs(client):
         assert link in html
     assert "curl" in html and "import requests" in html
     assert "after 10 from one address within 15 minutes" in " ".join(html.split())
+
+
+def test_query_parameters_that_refuse_blank_values_say_so(schema):
+    """The list refuses a blank value or a NUL by name (api.views); the
+    schema's text parameters say the same with a pattern, so a client (or
+    schemathesis) built from it never sends what is refused. The search is
+    the exception: empty means no search."""
+    said_wrongly, checked = [], 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                value_schema = parameter.get("schema", {})
+                while value_schema.get("type") == "array":
+                    value_schema = value_schema.get("items", {})
+                if parameter["in"] != "query" or value_schema.get("type") != "string" or "enum" in value_schema:
+                    continue
+                pattern = value_schema.get("pattern")
+                accepts = [text for text in ("", "  ", "a\x00b") if pattern is None or re.search(pattern, text)]
+                if parameter["name"] == "q":
+                    if pattern is not None:
+                        said_wrongly.append(f"{method} {path} ?q refuses an empty search")
+                elif accepts:
+                    said_wrongly.append(f"{method} {path} ?{parameter['name']} accepts {accepts!r}")
+                checked += 1
+    assert checked > 50 and said_wrongly == []
