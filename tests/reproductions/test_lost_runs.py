@@ -3,6 +3,8 @@ SIGKILL) is found when a worker starts and every minute: requeued, or
 failed with the reason once its attempts are used; a run a live worker
 holds is left alone."""
 
+import time
+
 import psycopg
 import pytest
 from django.conf import settings
@@ -28,6 +30,19 @@ def other_session():
     return psycopg.connect(**{k: v for k, v in params.items() if k in keys}, autocommit=True)
 
 
+def wait_until_session_ends(pid, timeout=10.0):
+    """A closed client's server process ends (and lets go of its locks) a
+    moment later, not when close() returns: on a loaded machine, later."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"PostgreSQL session {pid} still open after {timeout} s")
+
+
 def test_a_run_whose_worker_died_is_queued_again_and_sent(queued_run, sent):
     run = queued_run()
     ReproductionRun.objects.filter(pk=run.pk).update(status="running", attempts=1, samples_done=3, samples_total=8)
@@ -45,9 +60,11 @@ def test_a_run_a_live_worker_holds_is_left_alone(queued_run, sent):
     worker = other_session()
     try:
         worker.execute("SELECT pg_advisory_lock(%s)", [locks._key(run.pk)])
+        worker_pid = worker.info.backend_pid
         assert recover_lost_runs() == []
     finally:
         worker.close()
+    wait_until_session_ends(worker_pid)
     run.refresh_from_db()
     assert run.status == "running" and sent == []
     # Once that worker's session is gone, the run is recovered.
