@@ -8,7 +8,8 @@
 fault (404, 401, 429, ...).
 """
 
-from django.core.exceptions import RequestDataTooBig, ValidationError as DjangoValidationError
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status

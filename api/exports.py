@@ -37,14 +37,17 @@ export as one request, as a page.
 import csv
 import io
 import itertools
+import json
 import logging
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import renderers
 
 from config.response_cache import private
+from incidents.oecd_document import documents_for_ids, set_header
 
 from .renderers import CSVRenderer, JSONLinesRenderer, NDJSONRenderer, csv_columns_for, csv_row, json_line
 
@@ -59,10 +62,27 @@ PAGING_PARAMS = frozenset({"page", "page_size", "pagination", "cursor"})
 INTERRUPTED_CODE = "export_interrupted"
 
 
-def export_renderers():
+class OecdSetRenderer(renderers.BaseRenderer):
+    """`?format=oecd` on the incidents' export: one set document of
+    OECD-shaped incident documents (incidents.oecd_document), streamed by
+    export_response; what is rendered here is an error, as JSON."""
+
+    media_type = "application/json"
+    format = "oecd"
+    charset = None  # always UTF-8, as JSON
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def export_renderers(view=None):
     """CSV (the default), JSON Lines, and JSON Lines as NDJSON for clients
-    that ask for that name (`Accept: application/x-ndjson`)."""
-    return [CSVRenderer(), JSONLinesRenderer(), NDJSONRenderer()]
+    that ask for that name (`Accept: application/x-ndjson`); the OECD set
+    document where the list offers it (`oecd_export` on the viewset)."""
+    offered = [CSVRenderer(), JSONLinesRenderer(), NDJSONRenderer()]
+    if getattr(view, "oecd_export", False):
+        offered.append(OecdSetRenderer())
+    return offered
 
 
 def interrupted_detail(items_sent: int) -> str:
@@ -130,6 +150,41 @@ def _jsonl_chunks(batches):
         yield b"".join(json_line(item) for item in items), len(items)
 
 
+def _oecd_chunks(queryset, batch_size: int):
+    """The set document: its header, then each batch's incident documents
+    (re-read whole by id: the list's rows leave the account unread), then
+    the end of the array. The first batch of ids is read now, so a failing
+    query is still an error response. On a later failure the end is never
+    written (see _guarded), so a parser refuses the incomplete document."""
+    batches = _id_batches(queryset, batch_size)
+    first = next(batches, [])
+    return _oecd_documents(itertools.chain([first], batches))
+
+
+def _oecd_documents(id_batches):
+    header = json.dumps(set_header(), ensure_ascii=False)
+    yield (header[:-1] + ', "incidents": [\n').encode("utf-8"), 0
+    separator = ""
+    for ids in id_batches:
+        documents = documents_for_ids(ids)
+        if documents:
+            text = separator + ",\n".join(json.dumps(document, ensure_ascii=False) for document in documents)
+            separator = ",\n"
+            yield text.encode("utf-8"), len(documents)
+    yield b"\n]}\n", 0
+
+
+def _id_batches(queryset, batch_size: int):
+    batch = []
+    for obj in queryset.iterator(chunk_size=batch_size):
+        batch.append(obj.pk)
+        if len(batch) == batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _csv_line(cells) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow(cells)
@@ -146,7 +201,11 @@ def _guarded(chunks, fmt: str, list_name: str):
             sent += count
     except Exception:
         logger.exception("Export of %s (%s) stopped after %d items", list_name, fmt, sent)
-        yield _csv_line(interrupted_csv(sent)) if fmt == "csv" else json_line(interrupted_json(sent))
+        if fmt == "csv":
+            yield _csv_line(interrupted_csv(sent))
+        elif fmt == "jsonl":
+            yield json_line(interrupted_json(sent))
+        # One JSON document (oecd) has no place for a last line: it is left unterminated.
         raise
 
 
@@ -163,11 +222,13 @@ def export_response(view, batch_size: int | None = None) -> StreamingHttpRespons
     batch_size = batch_size or BATCH_SIZE
     request = view.request
     renderer = request.accepted_renderer
-    fmt = "csv" if renderer.format == "csv" else "jsonl"
+    fmt = renderer.format if renderer.format in ("csv", "oecd") else "jsonl"
     list_name = list_name_of(request)
     queryset = view.filter_queryset(view.get_queryset())
     if request.method == "HEAD":
         body = []
+    elif fmt == "oecd":
+        body = _guarded(_oecd_chunks(queryset, batch_size), fmt, list_name)
     else:
         batches = item_batches(view, queryset, batch_size)
         first = next(batches, [])  # read now: a failing query is still an error response
@@ -179,7 +240,8 @@ def export_response(view, batch_size: int | None = None) -> StreamingHttpRespons
         body = _guarded(chunks, fmt, list_name)
     content_type = renderer.media_type + (f"; charset={renderer.charset}" if renderer.charset else "")
     response = StreamingHttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(list_name, fmt)}"'
+    extension = "json" if fmt == "oecd" else fmt
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(list_name, extension)}"'
     # A proxy in front (nginx) passes each batch on as it comes.
     response["X-Accel-Buffering"] = "no"
     return private(response)
@@ -205,4 +267,19 @@ incomplete transfer. Ask again."""
 RESPONSES = {
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV: a header row, then one row per item."),
     (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description="JSON Lines: one item per line."),
+}
+
+OECD_DESCRIPTION = DESCRIPTION + """
+
+`?format=oecd` (incidents only): one JSON document, `{"format": "aikb-oecd-incidents", "version": 1,
+"incidents": [...]}`, each incident with the 29 criteria of the OECD common reporting framework, as
+`/api/v1/incidents/<id>/oecd/` gives it; its JSON Schema is `/api/schema/oecd-incidents.json`
+(docs/oecd.md). Named `aikb-incidents-<YYYY-MM-DD>.json`. If the server fails after sending the first
+documents, the document is left unterminated (no closing `]}`), so a JSON parser refuses it."""
+
+OECD_RESPONSES = {
+    **RESPONSES,
+    (200, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="OECD set document (`?format=oecd`): /api/schema/oecd-incidents.json."
+    ),
 }

@@ -19,8 +19,8 @@ class IncidentUpdatesFeed(IncidentsFeed):
     def link(self):
         return absolute_url("/api/v1/incidents/?ordering=-updated")
 
-    def feed_url(self):
-        return absolute_url("/api/v1/feeds/incidents.atom")
+    def feed_url(self, selected):
+        return absolute_url(self.filtered_url("/api/v1/feeds/incidents.atom", selected))
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())

@@ -10,6 +10,7 @@ import re
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField, ModelMultipleChoiceField
 from django_filters.widgets import QueryArrayWidget
@@ -17,7 +18,7 @@ from drf_spectacular.drainage import set_override
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
-from incidents import taxonomy
+from incidents import completeness, external_ids, taxonomy
 from incidents.facets import YEAR_RANGE, has_reproduction_q, occurred_in_years
 from incidents.models import (
     AISystem,
@@ -32,6 +33,7 @@ from incidents.models import (
     Source,
     TaxonomyTerm,
 )
+from incidents.oecd import CRITERIA, HarmType, OecdSeverity
 from incidents.search import search_incidents
 
 from .visibility import visible_incidents
@@ -77,6 +79,43 @@ class DescribedSchemaMixin:
         super().__init__(*args, **kwargs)
         help_text = self.extra.get("help_text")
         set_override(self, "field", {**self.openapi_schema, **({"description": help_text} if help_text else {})})
+
+
+class ExternalIdsField(forms.Field):
+    """Repeatable `scheme:id` (or `scheme` alone: has any id there), read by
+    incidents.external_ids.parse: an unknown scheme or an id that does not
+    fit its scheme is refused with a message naming the value."""
+
+    widget = QueryArrayWidget
+    MAX_VALUES = 50
+
+    def to_python(self, value):
+        values = value if isinstance(value, list) else ([value] if value not in (None, "") else [])
+        if len(values) > self.MAX_VALUES:
+            raise forms.ValidationError(f"At most {self.MAX_VALUES} values.", code="max_length")
+        pairs = []
+        for raw in values:
+            try:
+                pairs.append(external_ids.parse(str(raw), allow_bare_scheme=True))
+            except DjangoValidationError as error:
+                raise forms.ValidationError(error.messages, code="invalid") from None
+        return pairs
+
+
+def _external_value_pattern() -> str:
+    """What `external` accepts, as one pattern: each scheme alone or with an
+    id of its pattern (runs bounded, as incidents.external_ids.MAX_LENGTH is)."""
+    alternatives = []
+    for key, spec in external_ids.SCHEMES.items():
+        body = spec.pattern.removeprefix("^").removesuffix("$")
+        body = re.sub(r"\{(\d+),\}", r"{\1,80}", body.replace("\\d+", "\\d{1,80}")).replace("\\d", "[0-9]")
+        alternatives.append(f"{key}(:{body})?")  # keys are letters and hyphens only
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+class ExternalIdsFilter(DescribedSchemaMixin, filters.Filter):
+    field_class = ExternalIdsField
+    openapi_schema = {"type": "array", "items": {"type": "string", "pattern": _external_value_pattern()}}
 
 
 class YearFilter(DescribedSchemaMixin, filters.Filter):
@@ -196,6 +235,33 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
         help_text="true: a reproduction verdict exists for at least one of its claims; false: none yet.",
     )
 
+    external = ExternalIdsFilter(
+        method="filter_external",
+        help_text="The same event in another incident database: scheme:id, e.g. aiid:634, atlas:AML.CS0009, "
+        "avid:AVID-2023-R0001, oecd-aim:2024-03-07-8f2a, aiaaic:AIAAIC1234, cve:CVE-2024-12345; or a scheme "
+        "alone (aiid) for any entry recorded there. Repeat for alternatives. An unknown scheme or an id that does "
+        "not fit its scheme is a 400.",
+    )
+    oecd = filters.ChoiceFilter(
+        choices=[("complete", "complete"), ("incomplete", "incomplete")],
+        method="filter_oecd",
+        help_text="complete: has all seven mandatory criteria of the OECD common reporting framework (title, "
+        "description, submitter, supporting materials, AI relation, severity, harm type); incomplete: lacks one or more.",
+    )
+    oecd_missing = filters.MultipleChoiceFilter(
+        choices=[(c.key, c.label) for c in CRITERIA],
+        method="filter_oecd_missing",
+        help_text="Lacks this OECD criterion (its key, as in /methodology/#oecd); repeat for alternatives.",
+    )
+    oecd_severity = ColumnChoicesFilter(
+        choices=OecdSeverity.choices, help_text="OECD level (OECD AI Papers No. 16)."
+    )
+    harm_type = filters.MultipleChoiceFilter(
+        choices=HarmType.choices,
+        method="filter_harm_type",
+        help_text="OECD type of harm; repeat for alternatives (any of them).",
+    )
+
     # The web list's own spelling of the same facet, so a query string
     # copied from /incidents/ works here unchanged.
     reproduction = ColumnChoicesFilter(
@@ -232,6 +298,26 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
 
     def filter_has_reproduction(self, queryset, name, value):
         return queryset.filter(has_reproduction_q() if value == "true" else ~has_reproduction_q())
+
+    def filter_external(self, queryset, name, pairs):
+        return queryset.filter(external_ids.external_q(pairs)) if pairs else queryset
+
+    def filter_oecd(self, queryset, name, value):
+        if not value:
+            return queryset
+        complete = completeness.mandatory_complete_q()
+        return queryset.filter(complete if value == "complete" else ~complete)
+
+    def filter_oecd_missing(self, queryset, name, keys):
+        if not keys:
+            return queryset
+        lacking = Q()
+        for key in sorted(set(keys)):
+            lacking |= ~completeness.criterion_met_q(key)
+        return queryset.filter(lacking)
+
+    def filter_harm_type(self, queryset, name, values):
+        return queryset.filter(harm_types__overlap=sorted(set(values))) if values else queryset
 
 
 class IncidentChoiceFilter(DescribedSchemaMixin, filters.ModelChoiceFilter):

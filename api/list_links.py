@@ -1,5 +1,7 @@
 """What an incident list item shows besides the incident's own columns:
-its organisations, AI systems and taxonomy slugs, for a whole page at once.
+its organisations, AI systems and taxonomy slugs, the ids other databases
+gave it (external ids) and whether it has evidence (the OECD criterion
+"supporting materials"), for a whole page at once.
 
 One SQL statement, written out: built with the ORM, the same queries
 (each with a join, an order and the page's 100 ids) spent several times
@@ -13,6 +15,8 @@ from django.db import connection
 
 from incidents.models import (
     AISystem,
+    Evidence,
+    ExternalIdentifier,
     Incident,
     IncidentOrganisation,
     IncidentSystem,
@@ -22,7 +26,10 @@ from incidents.models import (
 
 # Each row: part, incident id, role, slug, name, in the part's own order
 # (organisations and systems by role, name and link; taxonomy by scheme,
-# code, name and term), which the list's items keep. The order's columns
+# code, name and term; external ids by scheme and id, as the model's
+# ordering), which the list's items keep. Part 3's role and slug are the
+# scheme and id; part 4 is one row per incident with evidence, its count
+# in `role`. The order's columns
 # stay in the database: returned, they were a third of what was read.
 # Sorted by incident first, the names are compared only within an
 # incident: comparing text in the database's collation was most of the
@@ -43,6 +50,17 @@ SELECT 2, link.incident_id, NULL, term.slug, NULL,
        term.scheme, term.code, term.name, term.id
   FROM {taxonomy_links} link JOIN {terms} term ON term.id = link.taxonomyterm_id
  WHERE link.incident_id = ANY(%(ids)s)
+UNION ALL
+SELECT 3, ext.incident_id, ext.scheme, ext.identifier, NULL,
+       ext.scheme, ext.identifier, '', ext.id
+  FROM {external_ids} ext
+ WHERE ext.incident_id = ANY(%(ids)s)
+UNION ALL
+SELECT 4, ev.incident_id, count(*)::text, NULL, NULL,
+       NULL, NULL, '', 0
+  FROM {evidence} ev
+ WHERE ev.incident_id = ANY(%(ids)s)
+ GROUP BY ev.incident_id
 ) parts
 ORDER BY part, incident_id, k1, k2, k3, k4
 """
@@ -57,15 +75,19 @@ def _parts_sql() -> str:
         systems=quote(AISystem._meta.db_table),
         taxonomy_links=quote(Incident.taxonomy.through._meta.db_table),
         terms=quote(TaxonomyTerm._meta.db_table),
+        external_ids=quote(ExternalIdentifier._meta.db_table),
+        evidence=quote(Evidence._meta.db_table),
     )
 
 
 def attach_list_links(incidents) -> None:
     """Set `list_organisations` and `list_systems` ((slug, name, role)
-    each) and `list_taxonomy` (slugs) on each incident of a page (see
+    each), `list_taxonomy` (slugs), `list_external_ids` ((scheme, id)
+    each) and `list_evidence_count` on each incident of a page (see
     IncidentListSerializer), in one query."""
     ids = [incident.pk for incident in incidents]
-    organisations, systems, taxonomy = ({pk: [] for pk in ids} for _ in range(3))
+    organisations, systems, taxonomy, external = ({pk: [] for pk in ids} for _ in range(4))
+    evidence = dict.fromkeys(ids, 0)
     if ids:
         with connection.cursor() as cursor:
             cursor.execute(_parts_sql(), {"ids": ids})
@@ -74,10 +96,16 @@ def attach_list_links(incidents) -> None:
                     organisations[pk].append((slug, name, role))
                 elif part == 1:
                     systems[pk].append((slug, name, role))
-                else:
+                elif part == 2:
                     taxonomy[pk].append(slug)
+                elif part == 3:
+                    external[pk].append((role, slug))
+                else:
+                    evidence[pk] = int(role)
     for incident in incidents:
         pk = incident.pk
         incident.list_organisations = organisations[pk]
         incident.list_systems = systems[pk]
         incident.list_taxonomy = taxonomy[pk]
+        incident.list_external_ids = external[pk]
+        incident.list_evidence_count = evidence[pk]

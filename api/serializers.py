@@ -6,18 +6,23 @@ of its claims, key measurements and sources so one request serves a story.
 Every field carries a description, which becomes the OpenAPI documentation.
 """
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from editorial.changes import MAX_ENTRIES as MAX_CHANGES
 from editorial.changes import Kind as ChangeKind
 from editorial.changes import incident_changes
+from incidents import completeness, external_ids
 from incidents.citations import absolute_url, incident_citation_text, source_citation_text
 from incidents.confidence import BASES, LADDER, confidence_of
 from incidents.figures import interval_of
 from incidents.models import (
     AISystem,
+    CausalAttribution,
     Claim,
     Evidence,
     Incident,
@@ -29,7 +34,8 @@ from incidents.models import (
     Source,
     TaxonomyTerm,
 )
-from incidents.publishing import stored_incident, stored_version
+from incidents.oecd import CRITERIA, Dimension, UsageRights
+from incidents.publishing import check_publishable, stored_incident, stored_version
 from incidents.rendering import render_markdown
 from incidents.services import change_claim_status
 
@@ -190,6 +196,76 @@ class IncidentBriefSerializer(serializers.ModelSerializer):
         fields = ["url", "public_id", "title"]
 
 
+# --- OECD criteria, external ids, attributions --------------------------------------------------
+
+
+class ExternalIdSerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(
+        choices=[(key, spec.name) for key, spec in external_ids.SCHEMES.items()],
+        help_text="The other database: aiid (AI Incident Database), oecd-aim (OECD AI Incidents Monitor), avid "
+        "(AI Vulnerability Database), atlas (MITRE ATLAS case study), aiaaic (AIAAIC Repository) or cve.",
+    )
+    id = serializers.CharField(help_text="Its identifier there, e.g. 634 (aiid) or AML.CS0009 (atlas).")
+    url = serializers.URLField(allow_null=True, help_text="Its record there; null where the database has no stable address (aiaaic).")
+
+
+class OecdCompletenessSerializer(serializers.Serializer):
+    mandatory_complete = serializers.BooleanField(
+        help_text="Whether it has all seven mandatory criteria of the OECD common reporting framework (title, "
+        "description, submitter, supporting materials, AI relation, severity, harm type), which publishing by an "
+        "editor requires. Entries imported or curated before the rule may lack some."
+    )
+    mandatory_missing = serializers.ListField(
+        child=serializers.ChoiceField(choices=[c.key for c in CRITERIA if c.mandatory]),
+        help_text="The mandatory criteria it lacks (their keys, as in /methodology/#oecd).",
+    )
+
+
+class OecdCriterionSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=[c.key for c in CRITERIA], help_text="The criterion's key (its key in the OECD-shaped document).")
+    label = serializers.CharField(help_text="The criterion in words.")
+    dimension = serializers.ChoiceField(choices=Dimension.choices, help_text="Its dimension of the framework.")
+    mandatory = serializers.BooleanField(help_text="Whether publishing requires it.")
+    met = serializers.BooleanField(help_text="Whether the entry has it (incidents.completeness: the rule in /methodology/#oecd).")
+
+
+class AttributionSerializer(serializers.Serializer):
+    factor = serializers.ChoiceField(choices=CausalAttribution.Factor.choices, help_text="The contributing factor.")
+    grounding = serializers.ChoiceField(
+        choices=CausalAttribution.Grounding.choices,
+        help_text="evidenced: backed by evidence of this incident (listed); speculative: a reasoned guess, not established.",
+    )
+    explanation = serializers.CharField(help_text="Why, in words.")
+    evidence = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the evidence it cites (/api/v1/evidence/<id>/).")
+
+
+def external_ids_of(obj) -> list[dict]:
+    """[{"scheme", "id", "url"}], from the rows api.list_links attached or else the relation."""
+    pairs = getattr(obj, "list_external_ids", None)
+    if pairs is None:
+        pairs = [(ext.scheme, ext.identifier) for ext in obj.external_ids.all()]
+    return [external_ids.as_dict(scheme, identifier) for scheme, identifier in pairs]
+
+
+def _has_evidence(obj) -> bool:
+    """From the facts the detail view read (`oecd_facts`), else the list
+    row's evidence count (api.list_links), else the relation."""
+    facts = getattr(obj, "oecd_facts", None)
+    if facts is not None:
+        return facts.has_evidence
+    count = getattr(obj, "list_evidence_count", None)
+    if count is None:
+        return obj.pk is not None and obj.evidence.exists()
+    return count > 0
+
+
+def oecd_completeness_of(obj) -> dict:
+    """The mandatory criteria only (incidents.completeness): they read the
+    list row's columns and its evidence, never the deferred account."""
+    missing = [c.key for c in completeness.missing_for_publication(obj, has_evidence=_has_evidence(obj))]
+    return {"mandatory_complete": not missing, "mandatory_missing": missing}
+
+
 # --- incidents ------------------------------------------------------------------------------------
 
 
@@ -210,6 +286,13 @@ class IncidentSerializer(StrictModelSerializer):
     has_reproduction = serializers.BooleanField(
         read_only=True, help_text="Whether a reproduction verdict exists for at least one of its claims."
     )
+    external_ids = serializers.SerializerMethodField(
+        help_text="The same event in other incident databases (\"Also recorded in\"): scheme, id and address. "
+        "Filter with `external=scheme:id`."
+    )
+    oecd_completeness = serializers.SerializerMethodField(
+        help_text="Whether it has the seven mandatory criteria of the OECD common reporting framework, and which it lacks."
+    )
 
     clean_exclude = ("public_id", "search_vector", "merged_into")
 
@@ -218,9 +301,16 @@ class IncidentSerializer(StrictModelSerializer):
         fields = [
             "url", "web_url", "public_id", "title", "slug", "kind", "status", "severity", "setting", "summary",
             "occurred_on", "occurred_precision", "reported_on", "reported_precision", "is_published",
-            "organisations", "systems", "taxonomy", "has_reproduction", "created", "updated",
+            "organisations", "systems", "taxonomy", "has_reproduction", "oecd_severity", "harm_types", "countries",
+            "external_ids", "oecd_completeness", "created", "updated",
         ]
         extra_kwargs = {
+            "oecd_severity": {"help_text": "The OECD level (OECD AI Papers No. 16), beside the 1-5 severity: an incident "
+                              "takes incident, serious-incident or disaster; a hazard or research finding takes hazard "
+                              "or serious-hazard; empty: not yet classified."},
+            "harm_types": {"help_text": "OECD types of harm: physical, psychological, economic-property, reputational, "
+                           "environmental, public-interest, human-fundamental-rights."},
+            "countries": {"help_text": "Where it happened: ISO 3166-1 alpha-2 codes, e.g. US, DE."},
             "title": {"help_text": "Short title of the incident."},
             "slug": {"help_text": "Words of the title for readable addresses (letters, digits, hyphens)."},
             "kind": {"help_text": "Incident (it happened), research finding (observed in a study) or hazard (could happen)."},
@@ -240,8 +330,25 @@ class IncidentSerializer(StrictModelSerializer):
     def authorise(self, incident):
         """A writer without the publish permission saves drafts and leaves public entries alone."""
         stored = stored_version(incident.pk)
+        self._stored = stored
         publishes = incident.is_published if stored is None else incident.is_published != stored.is_published
         self.check_write(incidents=[stored], publishes=publishes)
+
+    def before_save(self, incident):
+        """Publishing needs the OECD mandatory criteria (incidents.publishing.check_publishable):
+        400 {"is_published": [...]}, and nothing is written (we are inside the write's transaction)."""
+        try:
+            check_publishable(incident, getattr(self, "_stored", None))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"is_published": error.messages}, code="oecd_mandatory") from None
+
+    @extend_schema_field(ExternalIdSerializer(many=True))
+    def get_external_ids(self, obj):
+        return external_ids_of(obj)
+
+    @extend_schema_field(OecdCompletenessSerializer)
+    def get_oecd_completeness(self, obj):
+        return oecd_completeness_of(obj)
 
 
 class IncidentListItems(serializers.ListSerializer):
@@ -297,6 +404,11 @@ class IncidentListSerializer(IncidentSerializer):
                 "systems": systems,
                 "taxonomy": taxonomy,
                 "has_reproduction": obj.has_reproduction,
+                "oecd_severity": obj.oecd_severity,
+                "harm_types": list(obj.harm_types),
+                "countries": list(obj.countries),
+                "external_ids": external_ids_of(obj),
+                "oecd_completeness": oecd_completeness_of(obj),
                 "created": _datetime(obj.created, zone),
                 "updated": _datetime(obj.updated, zone),
             }
@@ -414,6 +526,24 @@ class IncidentChangeSerializer(serializers.Serializer):
         }
 
 
+# The OECD columns the detail adds, writable (the list has oecd_severity, harm_types and countries).
+OECD_DETAIL_FIELDS = (
+    "submitter_type", "submitter_name", "ai_relation", "ai_relation_note", "harm_quantification", "unintended_use",
+    "affected_stakeholders", "rights_impacts", "ai_principles", "industries", "business_functions",
+    "critical_infrastructure", "deployment_breadth", "training_data", "ai_tasks", "autonomy_level",
+    "systems_interacting", "actions_taken",
+)
+
+
+def attribution_rows(incident) -> list:
+    """The incident's attributions, each with `evidence_ids`, in one query."""
+    return list(
+        CausalAttribution.objects.filter(incident_id=incident.pk)
+        .annotate(evidence_ids=ArrayAgg("evidence__id", filter=Q(evidence__isnull=False), default=[]))
+        .order_by("factor")
+    )
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     body = serializers.CharField(required=False, allow_blank=True, help_text="The full account (Markdown).")
     summary_html = serializers.SerializerMethodField(help_text="The summary as sanitised HTML.")
@@ -433,10 +563,73 @@ class IncidentDetailSerializer(IncidentSerializer):
         "/incidents/<public_id>/changes.atom). Empty for a draft.",
     )
 
+    oecd_criteria = serializers.SerializerMethodField(
+        help_text="The 29 criteria of the OECD common reporting framework, each with whether the entry has it "
+        "(the rules: /methodology/#oecd)."
+    )
+    attributions = serializers.SerializerMethodField(
+        help_text="What caused it: contributing factors, each evidenced (citing this incident's evidence) or speculative."
+    )
+    oecd_document = serializers.SerializerMethodField(
+        help_text="The entry as an OECD-shaped JSON document (schema: /api/schema/oecd-incident.json)."
+    )
+
     class Meta(IncidentSerializer.Meta):
         fields = IncidentSerializer.Meta.fields[:10] + ["body", "summary_html", "body_html"] + IncidentSerializer.Meta.fields[10:] + [
             "claims", "key_measurements", "sources", "merged_from", "citation", "changes",
+            *OECD_DETAIL_FIELDS, "oecd_criteria", "attributions", "oecd_document",
         ]
+        extra_kwargs = {**IncidentSerializer.Meta.extra_kwargs, **{
+            "submitter_type": {"help_text": "Who submitted it (OECD 'submitter'): editor, public, developer, deployer, "
+                               "researcher, media, government, database or other."},
+            "submitter_name": {"help_text": "The submitter's public name (an organisation or database; never a private contact)."},
+            "ai_relation": {"help_text": "How the AI system relates to it (OECD): development, use and/or malfunction."},
+            "ai_relation_note": {"help_text": "The relation in words, where the choices say too little."},
+            "harm_quantification": {"help_text": "How much harm, in words: people, money, duration."},
+            "unintended_use": {"help_text": "Whether the system was used outside its intended use; null: not known."},
+            "affected_stakeholders": {"help_text": "Who was affected (OECD stakeholder groups)."},
+            "rights_impacts": {"help_text": "Human or fundamental rights affected, and how."},
+            "ai_principles": {"help_text": "The OECD AI Principles concerned."},
+            "industries": {"help_text": "Industries: ISIC Rev.4 section letters, A-U."},
+            "business_functions": {"help_text": "Business functions in which the system was used."},
+            "critical_infrastructure": {"help_text": "Critical infrastructure sectors concerned (CER Directive); "
+                                        "['none'] when none was, and 'none' stands alone."},
+            "deployment_breadth": {"help_text": "How widely the system was deployed: pilot, narrow, broad or widespread."},
+            "training_data": {"help_text": "What is known of the data the system was trained on."},
+            "ai_tasks": {"help_text": "The tasks the AI system performed (OECD)."},
+            "autonomy_level": {"help_text": "Its level of autonomy: no-action, human-in-the-loop, human-on-the-loop or "
+                               "human-out-of-the-loop."},
+            "systems_interacting": {"help_text": "Whether several AI systems interacting caused it; null: not known."},
+            "actions_taken": {"help_text": "What the developer, deployer or others did in response."},
+        }}
+
+    @extend_schema_field(OecdCriterionSerializer(many=True))
+    def get_oecd_criteria(self, obj):
+        facts = getattr(obj, "oecd_facts", None)
+        if facts is None:
+            facts = completeness.facts_for([obj.pk]).get(obj.pk, completeness.NO_FACTS)
+        result = completeness.completeness_of(obj, facts)
+        return [
+            {"key": r.criterion.key, "label": r.criterion.label, "dimension": r.criterion.dimension,
+             "mandatory": r.criterion.mandatory, "met": r.met}
+            for r in result.results
+        ]
+
+    @extend_schema_field(AttributionSerializer(many=True))
+    def get_attributions(self, obj):
+        rows = getattr(obj, "attribution_rows", None)
+        if rows is None:
+            rows = attribution_rows(obj)
+        return [
+            {"factor": a.factor, "grounding": a.grounding, "explanation": a.explanation, "evidence": sorted(a.evidence_ids)}
+            for a in rows
+        ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_oecd_document(self, obj):
+        from django.urls import reverse
+
+        return self.context["request"].build_absolute_uri(reverse("api:incident-oecd", kwargs={"public_id": obj.public_id}))
 
     def to_representation(self, obj):
         """DRF's fields but the links, which come as the list's do: from one
@@ -732,6 +925,11 @@ class AISystemSerializer(serializers.ModelSerializer):
         "(named by unpublished entries only).",
     )
     website = serializers.CharField(source="url", read_only=True, help_text="The system's own page (may be empty).")
+    usage_rights = serializers.ChoiceField(
+        choices=UsageRights.choices, allow_blank=True, read_only=True,
+        help_text="How it is offered (OECD 'usage rights'): proprietary-api, proprietary-internal, open-weights or "
+        "open-source; empty: not recorded.",
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -742,7 +940,8 @@ class AISystemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AISystem
-        fields = ["url", "web_url", "slug", "name", "version", "family", "developer", "website", "description", "created", "updated"]
+        fields = ["url", "web_url", "slug", "name", "version", "family", "developer", "website", "description",
+                  "usage_rights", "created", "updated"]
         read_only_fields = fields
         extra_kwargs = {
             "slug": {"help_text": "Stable identifier of the AI system."},

@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from incidents.citations import incident_bibtex, incident_csl, source_bibtex, source_csl
+from incidents.completeness import NO_FACTS, facts_for
 from incidents.confidence import with_confidence
 from incidents.models import (
     AISystem,
@@ -145,7 +146,7 @@ class ApiViewMixin:
         or JSON Lines."""
         action = getattr(self, "action", None)
         if action == "export":
-            return exports.export_renderers()
+            return exports.export_renderers(self)
         renderers = [FastJSONRenderer() if type(r) is JSONRenderer else r for r in super().get_renderers()]
         if action == "list":
             if not any(isinstance(r, CSVRenderer) for r in renderers):
@@ -302,7 +303,7 @@ def _list_doc(resource: str, columns_key: str, extra: str = ""):
         examples=EXAMPLES["incident-list"],
         parameters=[SORT_PARAMETER],
     ),
-    export=extend_schema(parameters=[SORT_PARAMETER]),
+    export=extend_schema(parameters=[SORT_PARAMETER], description=exports.OECD_DESCRIPTION, responses=exports.OECD_RESPONSES),
     retrieve=extend_schema(
         summary="One incident, with its claims, key measurements and sources",
         description="An entry merged into another answers 301 with the surviving entry's address. "
@@ -327,6 +328,8 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
     bibtex = staticmethod(incident_bibtex)
     csl = staticmethod(incident_csl)
     action_query_params = {"list": {"sort"}, "export": {"sort"}}
+    # `export/?format=oecd`: the OECD-shaped set document (api.exports).
+    oecd_export = True
 
     def website_sort(self) -> str | None:
         """The `sort` asked for (one of the website's), or None."""
@@ -410,8 +413,12 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         return None
 
     def prepare_item(self, obj):
+        """An item's sources, links (with external ids), OECD completeness
+        facts and attributions: a fixed number of queries."""
         obj.sources = list(Source.objects.filter(evidence__incident=obj).distinct().order_by("-published_on", "title"))
         attach_list_links([obj])
+        obj.oecd_facts = facts_for([obj.pk]).get(obj.pk, NO_FACTS)
+        obj.attribution_rows = s.attribution_rows(obj)
         return obj
 
     def get_object(self):

@@ -30,6 +30,7 @@ class Briefing(models.Model):
     class Kind(models.TextChoices):
         INCIDENT = "incident", "Incident briefing"
         DIGEST = "digest", "Digest"
+        REPORT = "report", "Serious-incident report"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

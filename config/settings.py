@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "imports",
     "releases",
     "webhooks",
+    "reporting",
     "api",
 ]
 
@@ -190,6 +191,10 @@ AIKB_REPRODUCTION_TIME_LIMIT = env_int("AIKB_REPRODUCTION_TIME_LIMIT", 3 * 3600)
 # A run whose worker was lost mid-run (SIGKILL, OOM killer) is started again
 # on redelivery, up to this many attempts in all.
 AIKB_REPRODUCTION_MAX_ATTEMPTS = env_int("AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)
+
+# Serious-incident reports: the IANA time zone their reporting clocks count
+# days in when a report names none (docs/reporting.md).
+AIKB_REPORTING_TIME_ZONE = env_str("AIKB_REPORTING_TIME_ZONE", "Europe/Brussels")
 
 # Webhooks: receivers must be public internet addresses; loopback is let
 # through only for tests and local development. Seconds a receiver has to

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("reproductions.urls")),
     path("", include("editorial.urls")),
     path("", include("releases.urls")),
+    path("", include("reporting.urls")),
     path("", include("incidents.urls")),
 ]

@@ -55,6 +55,8 @@ def _sections() -> list[tuple[str, Callable]]:
         ("incidents.source", everything),
         ("incidents.claim", where(published)),
         ("incidents.evidence", where(published)),
+        ("incidents.externalidentifier", where(published)),
+        ("incidents.causalattribution", where(published)),
         ("incidents.metric", everything),
         ("reproductions.evalmodel", everything),
         ("reproductions.harness", everything),
@@ -65,6 +67,8 @@ def _sections() -> list[tuple[str, Callable]]:
         ("reproductions.verdict", where(claim_published)),
         ("incidents.claimstatuschange", where(claim_published)),
         ("imports.importrecord", where(published)),
+        ("reporting.seriousincidentreport", where(published)),
+        ("reporting.reportsubmission", where(in_dataset_q("report__incident"))),
     ]
 
 

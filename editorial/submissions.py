@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from incidents.archives import sha256_of
 from incidents.models import Evidence, Incident, Source
+from incidents.oecd import SubmitterType
 
 from .models import Submission
 
@@ -124,6 +125,8 @@ def accept_submission(submission: Submission, user) -> Incident:
             severity=Incident.Severity.MODERATE,
             setting=Incident.Setting.DEPLOYMENT,
             is_published=False,
+            # OECD criterion "submitter": a member of the public; their contact stays private (the submission).
+            submitter_type=SubmitterType.PUBLIC,
         )
         incident.slug = slugify(incident.title)[:290] or "incident"
         incident.full_clean(exclude=["public_id"])

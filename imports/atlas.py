@@ -9,12 +9,14 @@ Field mapping (docs/imports.md lists what has no home):
     incident-date, -granularity -> occurred_on with its precision (DATE, MONTH, YEAR)
     procedure[].technique      -> taxonomy terms (scheme "behaviour", code AML.T...; parents for sub-techniques)
     procedure, target, actor, reporter, references -> body
+    id, references[].url       -> external ids (atlas; aiid, avid named by a reference address)
 """
 
 import datetime
 
 import yaml
 
+from incidents.external_ids import ids_of_import, replace_external_ids
 from incidents.models import Evidence, Incident, Source, TaxonomyTerm
 
 from .models import Database
@@ -136,6 +138,8 @@ class AtlasImporter(Importer):
             notes=f"Imported from {item.location}.",
         )
         sync_evidence(incident, source, [(summary, Evidence.LocatorType.SECTION, "Summary")])
+        # Other databases' ids for the same event ("Also recorded in"); editors' ids are kept.
+        replace_external_ids(incident, ids_of_import(self.database, external_id, study), origin="import")
         return Applied(incident=incident, source=source)
 
 

@@ -11,12 +11,14 @@ Field mapping (docs/imports.md lists what has no home):
     reported_date                 -> reported_on
     affects.developer / deployer  -> organisations (developer / deployer)
     affects.artifacts (Model, System) -> AI systems (evaluated, or involved)
+    report_id, impact.avid.vuln_id, a CVE entry's CVE id, references[].url -> external ids
     the rest (risk domains, SEP view, CVSS vector, CWE, metrics, references, credit) -> body
 """
 
 import datetime
 import re
 
+from incidents.external_ids import ids_of_import, replace_external_ids
 from incidents.models import Evidence, Incident, IncidentOrganisation, IncidentSystem, Source
 
 from .models import Database
@@ -195,6 +197,8 @@ class AvidImporter(Importer):
             notes=f"Imported from {item.location}.",
         )
         sync_evidence(incident, source, [(description, Evidence.LocatorType.SECTION, "Description")])
+        # Other databases' ids for the same event ("Also recorded in"); editors' ids are kept.
+        replace_external_ids(incident, ids_of_import(self.database, external_id, document), origin="import")
         return Applied(incident=incident, source=source)
 
 

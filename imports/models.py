@@ -10,6 +10,7 @@ class Database(models.TextChoices):
     AVID = "avid", "AI Vulnerability Database (AVID)"
     ATLAS = "atlas", "MITRE ATLAS"
     MIT_RISK = "mit-risk", "MIT AI Risk Repository"
+    OECD = "oecd-json", "OECD-shaped JSON documents (docs/oecd.md)"
 
 
 class ImportRecord(models.Model):

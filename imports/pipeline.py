@@ -32,6 +32,9 @@ class Applied:
 
     incident: object
     source: object = None
+    # False when the item matched an incident and wrote nothing to it (the
+    # run counts it unchanged); importers that cannot tell leave it True.
+    changed: bool = True
 
 
 @dataclass
@@ -118,6 +121,11 @@ class Importer:
     def release(self, item: RawItem) -> str:
         return ""
 
+    def existing_incident(self, external_id: str, item: RawItem):
+        """The incident an item with no ImportRecord yet updates (an entry of
+        ours named by its public id, imports.oecd); None creates one."""
+        return None
+
     def apply(self, item: RawItem, external_id: str, incident, published: bool) -> Applied:
         """Create (incident is None) or update the incident from the document."""
         raise NotImplementedError
@@ -193,7 +201,8 @@ def _import_one(importer: Importer, item: RawItem, seen: dict, known: dict, repo
         .filter(database=importer.database, external_id=external_id)
         .first()
     )
-    if record is not None and record.incident.merged_into_id:
+    incident = record.incident if record is not None else importer.existing_incident(external_id, item)
+    if incident is not None and incident.merged_into_id:
         report.skipped += 1
         report.notes.append(f"{item.location} [{external_id}]: merged into another incident; not updated")
         return
@@ -204,7 +213,7 @@ def _import_one(importer: Importer, item: RawItem, seen: dict, known: dict, repo
             # Control characters in a feed's text are dropped, not imported
             # (incidents.text): the record is kept as it came, the entry reads clean.
             readable = replace(item, document=_without_control_characters(item.document))
-            applied = importer.apply(readable, external_id, None if is_new else record.incident, importer.is_published(item))
+            applied = importer.apply(readable, external_id, incident, importer.is_published(item))
             if is_new:
                 record = ImportRecord(database=importer.database, external_id=external_id)
             record.incident = applied.incident
@@ -222,7 +231,9 @@ def _import_one(importer: Importer, item: RawItem, seen: dict, known: dict, repo
         importer.rolled_back()
         report.errors.append(ItemError(item.location, external_id, describe_error(error)))
         return
-    if is_new:
+    if incident is None:
         report.created += 1
+    elif not applied.changed:
+        report.unchanged += 1
     else:
         report.updated += 1

@@ -1,16 +1,28 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.publishing import check_write, may_change, may_publish, stored_incident
+from incidents.publishing import check_write, may_change, may_publish, publishes, stored_incident, stored_version
 
+from .attribution import check_attribution
+from .completeness import (
+    criterion_met_q,
+    mandatory_complete_q,
+    missing_for_publication,
+    missing_mandatory_count,
+    missing_message,
+    publish_problems,
+)
 from .confidence import confidence_of, incident_status_for, with_confidence
 from .models import (
     AISystem,
+    CausalAttribution,
     Claim,
     ClaimStatusChange,
     Evidence,
+    ExternalIdentifier,
     Incident,
     IncidentOrganisation,
     IncidentRelation,
@@ -21,6 +33,7 @@ from .models import (
     Source,
     TaxonomyTerm,
 )
+from .oecd import ARRAY_VOCABULARIES, CRITERIA, CRITERIA_BY_KEY
 from .services import change_claim_status
 
 
@@ -72,8 +85,31 @@ class ClaimInline(EntryPartInline, admin.StackedInline):
     show_change_link = True
 
 
+class EvidenceFormSet(forms.BaseInlineFormSet):
+    """Supporting materials, the one mandatory OECD criterion kept in rows:
+    an entry this save publishes needs at least one piece of evidence that
+    stays (incidents.publishing.check_publishable; the incident form checks
+    the rest). `instance` is the incident as posted."""
+
+    def clean(self):
+        super().clean()
+        incident = self.instance
+        if not publishes(incident, stored_version(incident.pk)):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if not (self.can_delete and self._should_delete_form(form))
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+        if not publish_problems(incident, has_evidence=bool(kept)).get("evidence"):
+            return
+        raise ValidationError(missing_message(CRITERIA_BY_KEY["supporting_materials"]))
+
+
 class EvidenceInline(EntryPartInline, admin.StackedInline):
     model = Evidence
+    formset = EvidenceFormSet
     extra = 0
     fields = ["claim", "source", ("stance", "basis"), "quote", ("locator_type", "locator")]
     autocomplete_fields = ["source"]
@@ -107,10 +143,114 @@ class RelationInline(EntryPartInline, admin.TabularInline):
     verbose_name_plural = "related incidents"
 
 
+class ExternalIdentifierInline(EntryPartInline, admin.TabularInline):
+    model = ExternalIdentifier
+    extra = 0
+    fields = ["scheme", "identifier", "origin"]
+    readonly_fields = ["origin"]
+    verbose_name = "identifier in another database"
+
+
+class CausalAttributionForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if "grounding" in cleaned and "evidence" in cleaned:
+            try:
+                check_attribution(self.instance.incident_id, cleaned["grounding"], cleaned["evidence"])
+            except ValidationError as invalid:
+                self.add_error(None, invalid)
+        return cleaned
+
+
+class CausalAttributionInline(EntryPartInline, admin.StackedInline):
+    model = CausalAttribution
+    form = CausalAttributionForm
+    extra = 0
+    fields = [("factor", "grounding"), "explanation", "evidence"]
+    filter_horizontal = ["evidence"]
+    verbose_name = "what caused it (causal attribution)"
+    verbose_name_plural = "what caused it (causal attributions)"
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Offer only this incident's evidence (incidents.attribution).
+        if db_field.name == "evidence":
+            kwargs["queryset"] = Evidence.objects.filter(
+                incident_id=request.resolver_match.kwargs.get("object_id") or None
+            ).select_related("source")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+# The OECD answers with a vocabulary, as checkboxes (countries and industries as a list to pick from).
+OECD_ARRAY_WIDGETS = {"countries": forms.SelectMultiple(attrs={"size": 8}), "industries": forms.SelectMultiple(attrs={"size": 8})}
+
+
+class IncidentAdminForm(forms.ModelForm):
+    """The incident form: the OECD array columns as choices, and the publish
+    rule's mandatory criteria (incidents.publishing.check_publishable), each
+    error on the field it concerns. Supporting materials are the evidence
+    rows (EvidenceFormSet)."""
+
+    class Meta:
+        model = Incident
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, choices in ARRAY_VOCABULARIES.items():
+            if name in self.fields:
+                old = self.fields[name]
+                self.fields[name] = forms.TypedMultipleChoiceField(
+                    choices=choices,
+                    required=False,
+                    label=old.label,
+                    help_text=old.help_text,
+                    widget=OECD_ARRAY_WIDGETS.get(name, forms.CheckboxSelectMultiple),
+                )
+
+    def _post_clean(self):
+        super()._post_clean()
+        incident = self.instance
+        if not publishes(incident, stored_version(incident.pk)):
+            return
+        for field, message in publish_problems(incident, has_evidence=None).items():
+            if field in self.fields and field not in self._errors:
+                self.add_error(field, message)
+            else:
+                self.add_error("is_published" if "is_published" in self.fields else None, message)
+
+
+class OecdCompletenessFilter(admin.SimpleListFilter):
+    """The editors' queue: entries by the OECD criteria they meet (incidents.completeness)."""
+
+    title = "OECD criteria"
+    parameter_name = "oecd"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("complete", "All 7 mandatory met"),
+            ("incomplete", "Lacking a mandatory one"),
+            *((f"lacking:{c.key}", f"Lacking {c.label.lower()}") for c in CRITERIA),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "complete":
+            return queryset.filter(mandatory_complete_q())
+        if value == "incomplete":
+            return queryset.exclude(mandatory_complete_q())
+        if value and value.startswith("lacking:") and value[len("lacking:"):] in CRITERIA_BY_KEY:
+            return queryset.exclude(criterion_met_q(value[len("lacking:"):]))
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(EditorsChangePublicEntries, SimpleHistoryAdmin):
-    list_display = ["public_id", "title", "kind", "status", "severity", "setting", "reported_on", "is_published"]
+    form = IncidentAdminForm
+    list_display = ["public_id", "title", "kind", "status", "severity", "setting", "reported_on", "is_published",
+                    "oecd_missing"]
     list_filter = [
+        OecdCompletenessFilter,
+        "oecd_severity",
         "kind",
         "status",
         "severity",
@@ -136,9 +276,58 @@ class IncidentAdmin(EditorsChangePublicEntries, SimpleHistoryAdmin):
         ("Account", {"fields": ["summary", "body"]}),
         ("Dates", {"fields": [("occurred_on", "occurred_precision"), ("reported_on", "reported_precision")]}),
         ("Classification", {"fields": ["taxonomy", "merged_into"]}),
+        ("OECD reporting criteria", {
+            "description": "The OECD common reporting framework (/methodology/#oecd). Submitter, AI relation, OECD "
+            "severity and harm types are mandatory to publish, with title, summary and at least one piece of evidence.",
+            "fields": [
+                ("submitter_type", "submitter_name"),
+                "oecd_severity",
+                "ai_relation",
+                "ai_relation_note",
+                "harm_types",
+                "harm_quantification",
+                "unintended_use",
+                "countries",
+                "affected_stakeholders",
+                "rights_impacts",
+                "ai_principles",
+                "industries",
+                "business_functions",
+                "critical_infrastructure",
+                "deployment_breadth",
+                "training_data",
+                "ai_tasks",
+                "autonomy_level",
+                "systems_interacting",
+                "actions_taken",
+            ],
+        }),
         ("Record", {"fields": ["created", "updated"]}),
     ]
-    inlines = [OrganisationInline, SystemInline, ClaimInline, EvidenceInline, MeasurementInline, RelationInline]
+    inlines = [OrganisationInline, SystemInline, ClaimInline, EvidenceInline, MeasurementInline, RelationInline,
+               ExternalIdentifierInline, CausalAttributionInline]
+
+    def get_queryset(self, request):
+        # The editors' queue: how many mandatory OECD criteria each entry lacks, and whether it has evidence
+        # (annotated before the ordering, which sorts by the first).
+        queryset = self.model._default_manager.get_queryset().annotate(
+            oecd_missing_count=missing_mandatory_count(),
+            oecd_has_evidence=Exists(Evidence.objects.filter(incident=OuterRef("pk"))),
+        )
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        # The list: drafts first, those lacking the most mandatory criteria at the top. Elsewhere (other
+        # pages' choices of an incident, which Django orders by this too) the model's order.
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "incidents_incident_changelist":
+            return ["is_published", "-oecd_missing_count", "-reported_on", "-id"]
+        return super().get_ordering(request)
+
+    @admin.display(description="OECD: missing", ordering="oecd_missing_count")
+    def oecd_missing(self, obj):
+        missing = missing_for_publication(obj, has_evidence=getattr(obj, "oecd_has_evidence", None))
+        return ", ".join(c.key for c in missing) or "–"
 
 
     def get_readonly_fields(self, request, obj=None):
@@ -168,8 +357,8 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 @admin.register(AISystem)
 class AISystemAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "family", "developer", "base_system"]
-    list_filter = ["family", "developer"]
+    list_display = ["name", "version", "family", "developer", "base_system", "usage_rights"]
+    list_filter = ["family", "developer", "usage_rights"]
     search_fields = ["name", "family", "version"]
     prepopulated_fields = {"slug": ["name", "version"]}
     autocomplete_fields = ["developer", "base_system"]

@@ -20,7 +20,17 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from . import oecd
+from .external_ids import SCHEMES
 from .identifiers import PUBLIC_ID_PATTERN, assign_public_id, ensure_public_id_unchanged
+from .oecd import (
+    ARRAY_VOCABULARIES,
+    Autonomy,
+    DeploymentBreadth,
+    OecdSeverity,
+    SubmitterType,
+    UsageRights,
+)
 from .text import CleanText
 from .visibility import HIDDEN, PUBLIC, PUBLIC_FIELDS
 
@@ -126,6 +136,12 @@ class AISystem(TimeStamped):
         help_text="For a fine-tune or other derivative: the system it was made from. A fine-tune is a system of "
         "its own: figures about it are never figures about its base, and the reverse.",
     )
+    usage_rights = models.CharField(
+        max_length=20,
+        choices=UsageRights.choices,
+        blank=True,
+        help_text="OECD criterion 'usage rights': how the system is offered (API, internal, open weights, open source).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -187,6 +203,33 @@ class TaxonomyTerm(TimeStamped):
 
     def get_absolute_url(self):
         return reverse("taxonomy-detail", args=[self.slug])
+
+
+def oecd_array(field: str, max_length: int = 30, help_text: str = ""):
+    """A multi-valued OECD answer: a column of vocabulary values
+    (incidents.oecd.ARRAY_VOCABULARIES), checked by the base field's choices
+    in forms and by `incident_<field>_known_values` in the database."""
+    return ArrayField(
+        models.CharField(max_length=max_length, choices=ARRAY_VOCABULARIES[field]),
+        default=list,
+        blank=True,
+        help_text=help_text,
+    )
+
+
+def known_values_constraint(field: str) -> models.CheckConstraint:
+    values = sorted(value for value, _label in ARRAY_VOCABULARIES[field])
+    return models.CheckConstraint(condition=Q(**{f"{field}__contained_by": values}), name=f"incident_{field}_known_values")
+
+
+def oecd_severity_matches_kind() -> Q:
+    """Incident.kind and the OECD level agree (OECD AI Papers No. 16): harm
+    that happened is an incident, serious incident or disaster; a hazard or
+    research finding is a hazard or serious hazard. Blank is not yet chosen."""
+    condition = Q(oecd_severity="")
+    for kind, levels in oecd.LEVELS_FOR_KIND.items():
+        condition |= Q(kind=kind, oecd_severity__in=sorted(levels))
+    return condition
 
 
 class Incident(TimeStamped):
@@ -255,6 +298,49 @@ class Incident(TimeStamped):
     # against the verdicts' ids slowed every query (figures behind this
     # file's comments: docs/benchmarks.md, 'Why the indexes and query shapes').
     has_reproduction = models.BooleanField(default=False, editable=False)
+
+    # The OECD common reporting framework (incidents.oecd: what each
+    # criterion is and where it lives; incidents.completeness: whether an
+    # entry has it). Blank or empty means not recorded.
+    oecd_severity = models.CharField(
+        "OECD severity",
+        max_length=20,
+        choices=OecdSeverity.choices,
+        blank=True,
+        db_index=True,
+        help_text="The OECD level (AI Papers No. 16), beside the 1-5 severity: an incident takes incident, serious "
+        "incident or disaster; a hazard or research finding takes hazard or serious hazard.",
+    )
+    submitter_type = models.CharField(max_length=20, choices=SubmitterType.choices, blank=True)
+    submitter_name = models.CharField(
+        max_length=200, blank=True, help_text="Shown to the public: an organisation or database, never a private contact."
+    )
+    countries = oecd_array("countries", max_length=2, help_text="ISO 3166-1 alpha-2 codes, e.g. US, CN, DE.")
+    ai_relation = oecd_array("ai_relation", help_text="Whether the development, use or malfunction of the AI system "
+                             "is involved.")
+    ai_relation_note = models.TextField("AI relation note", blank=True)
+    harm_types = oecd_array("harm_types")
+    harm_quantification = models.TextField(blank=True, help_text="How much harm: people, money, duration, in words.")
+    unintended_use = models.BooleanField(
+        null=True, blank=True, help_text="Whether the system was used outside its intended use; empty: not known."
+    )
+    affected_stakeholders = oecd_array("affected_stakeholders")
+    rights_impacts = models.TextField(blank=True, help_text="Human or fundamental rights affected, and how.")
+    ai_principles = oecd_array("ai_principles", help_text="The OECD AI Principles concerned.")
+    industries = oecd_array("industries", max_length=1, help_text="ISIC Rev.4 sections, A-U.")
+    business_functions = oecd_array("business_functions")
+    critical_infrastructure = oecd_array(
+        "critical_infrastructure", help_text="CER Directive sectors; 'none' (alone) when none was concerned."
+    )
+    deployment_breadth = models.CharField(max_length=20, choices=DeploymentBreadth.choices, blank=True)
+    training_data = models.TextField(blank=True, help_text="What is known of the data the system was trained on.")
+    ai_tasks = oecd_array("ai_tasks", help_text="The tasks the AI system performed.")
+    autonomy_level = models.CharField(max_length=30, choices=Autonomy.choices, blank=True)
+    systems_interacting = models.BooleanField(
+        null=True, blank=True, help_text="Whether several AI systems interacting caused it; empty: not known."
+    )
+    actions_taken = models.TextField(blank=True, help_text="What the developer, deployer or others did in response.")
+
     history = HistoricalRecords(excluded_fields=["search_vector", "has_reproduction"])
 
     class Meta:
@@ -268,6 +354,12 @@ class Incident(TimeStamped):
             models.CheckConstraint(condition=Q(public_id__regex=PUBLIC_ID_PATTERN), name="incident_public_id_format"),
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=5), name="incident_severity_range"),
             models.CheckConstraint(condition=~Q(merged_into=F("id")), name="incident_not_merged_into_self"),
+            models.CheckConstraint(condition=oecd_severity_matches_kind(), name="incident_oecd_severity_matches_kind"),
+            *(known_values_constraint(field) for field in ARRAY_VOCABULARIES),
+            models.CheckConstraint(
+                condition=~Q(critical_infrastructure__contains=["none"]) | Q(critical_infrastructure__len=1),
+                name="incident_critical_infrastructure_none_alone",
+            ),
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="incident_search_gin"),
@@ -340,6 +432,10 @@ class Incident(TimeStamped):
                 condition=HIDDEN,
                 name="incident_hidden",
             ),
+            # The API's oecd_severity filter over public entries.
+            models.Index(fields=["oecd_severity"], condition=PUBLIC, name="incident_public_oecd_severity"),
+            # The API's harm_type filter (harm_types && ARRAY[...]).
+            GinIndex(fields=["harm_types"], name="incident_harm_types_gin"),
         ]
 
     def __str__(self):
@@ -366,8 +462,35 @@ class Incident(TimeStamped):
             errors["reported_on"] = "An incident cannot be reported before it happened."
         if self.pk and self.merged_into_id == self.pk:
             errors["merged_into"] = "An incident cannot be merged into itself."
+        if message := self.oecd_severity_error():
+            errors["oecd_severity"] = message
+        if "none" in (self.critical_infrastructure or []) and len(self.critical_infrastructure) > 1:
+            errors["critical_infrastructure"] = (
+                "'None concerned' stands alone: remove it, or remove the sectors chosen with it."
+            )
         if errors:
             raise ValidationError(errors)
+
+    def oecd_severity_error(self) -> str | None:
+        """The message for an OECD level that does not fit the kind (the constraint incident_oecd_severity_matches_kind)."""
+        levels = oecd.LEVELS_FOR_KIND.get(self.kind)
+        if not self.oecd_severity or levels is None or self.oecd_severity in levels:
+            return None
+        kind = self.Kind(self.kind).label.lower()
+        if self.kind == self.Kind.INCIDENT:
+            return (
+                f"An incident takes the OECD level incident, serious incident or disaster; '{self.oecd_severity}' "
+                "is for an event that could lead to harm (a hazard)."
+            )
+        return (
+            f"A {kind} takes the OECD level hazard or serious hazard; '{self.oecd_severity}' is for harm that "
+            "happened (change the kind to incident if it did)."
+        )
+
+    @property
+    def oecd_event_type(self) -> str:
+        """"incident" or "hazard" (OECD), from the OECD level or else the kind."""
+        return oecd.event_type(self.oecd_severity or self.kind)
 
     def save(self, *args, **kwargs):
         if not self.public_id:
@@ -831,6 +954,97 @@ class Measurement(TimeStamped):
             errors["evidence"] = "The evidence belongs to another incident."
         if errors:
             raise ValidationError(errors)
+
+
+class ExternalIdentifier(models.Model):
+    """The identifier another incident database gave the same event ("Also
+    recorded in"). The schemes, their patterns and addresses are
+    incidents.external_ids; an importer writes its rows with origin import
+    (external_ids.replace_external_ids), an editor's rows are never replaced."""
+
+    class Scheme(models.TextChoices):
+        AIID = "aiid", "AI Incident Database"
+        OECD_AIM = "oecd-aim", "OECD AI Incidents Monitor"
+        AVID = "avid", "AI Vulnerability Database"
+        ATLAS = "atlas", "MITRE ATLAS case study"
+        AIAAIC = "aiaaic", "AIAAIC Repository"
+        CVE = "cve", "CVE"
+
+    class Origin(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        IMPORT = "import", "Import"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="external_ids")
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    identifier = models.CharField(max_length=100)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.EDITOR)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheme", "identifier"]
+        verbose_name = "identifier in another database"
+        verbose_name_plural = "identifiers in other databases"
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "scheme", "identifier"], name="external_id_unique"),
+            *(
+                models.CheckConstraint(
+                    condition=~Q(scheme=key) | Q(identifier__regex=spec.pattern),
+                    name=f"external_id_{key.replace('-', '_')}_format",
+                )
+                for key, spec in SCHEMES.items()
+            ),
+        ]
+        indexes = [models.Index(fields=["scheme", "identifier"], name="external_id_lookup")]
+
+    def __str__(self):
+        return f"{self.scheme}:{self.identifier}"
+
+    @property
+    def url(self) -> str:
+        """Its address in the other database ("" where there is none)."""
+        from .external_ids import url_of
+
+        return url_of(self.scheme, self.identifier)
+
+    def clean(self):
+        from .external_ids import normalise, validate
+
+        if self.scheme and self.identifier:
+            self.identifier = normalise(self.scheme, self.identifier)
+        validate(self.scheme, self.identifier)
+
+
+class CausalAttribution(CleanText):
+    """What caused an incident, by factor, and whether the record shows it
+    (evidenced: quoted evidence of this incident) or it is speculation. The
+    rule on evidence is incidents.attribution.check_attribution: an M2M
+    cannot carry a database constraint, so the admin inline and the API call it."""
+
+    class Factor(models.TextChoices):
+        MODEL_BEHAVIOUR = "model-behaviour", "Model behaviour"
+        DEPLOYMENT_GOVERNANCE = "deployment-governance", "Deployment or governance"
+        MISUSE = "misuse", "Misuse"
+        MISREPRESENTED_CAPABILITY = "misrepresented-capability", "Misrepresented capability"
+
+    class Grounding(models.TextChoices):
+        EVIDENCED = "evidenced", "Evidenced"
+        SPECULATIVE = "speculative", "Speculative"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attributions")
+    factor = models.CharField(max_length=30, choices=Factor.choices)
+    grounding = models.CharField(max_length=20, choices=Grounding.choices)
+    explanation = models.TextField()
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="attributions")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incident", "factor"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "factor"], name="causal_attribution_unique_factor"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_factor_display()} ({self.get_grounding_display().lower()})"
 
 
 class PublicIdCounter(models.Model):

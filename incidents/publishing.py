@@ -19,11 +19,21 @@ A claim's status changes only with a reason, whoever changes it
 `check_write` is the one place the rule is applied; the admin and the
 API's serializers call it with the entries a write touches, before and
 after, and show its message.
+
+What a published entry must hold is `check_publishable`: the seven
+mandatory criteria of the OECD common reporting framework (incidents.oecd,
+incidents.completeness.publish_problems). It applies to an editor's act of
+publishing (an admin form or an API write that turns `is_published` on, or
+creates a published entry); importers, fixtures (load_curated) and dataset
+imports are not checked, and their entries are listed with what they lack.
+Editing an entry that is already public is never refused for a missing
+criterion.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from .models import Incident
+from .completeness import missing_for_publication, missing_summary
+from .models import Evidence, Incident
 
 PUBLISH = "incidents.publish_incident"
 
@@ -70,3 +80,23 @@ def stored_incident(instance):
     if instance is None or instance.pk is None:
         return None
     return stored_version(type(instance).objects.filter(pk=instance.pk).values_list("incident_id", flat=True).first())
+
+
+def publishes(incident, stored) -> bool:
+    """Whether saving `incident` (as edited) publishes it: it is published
+    and was not (`stored` as stored before the write, None for a new entry)."""
+    return bool(incident.is_published) and (stored is None or not stored.is_published)
+
+
+def check_publishable(incident, stored, has_evidence: bool | None = None) -> None:
+    """Raise ValidationError({"is_published": message}) when this write
+    publishes `incident` and it lacks a mandatory OECD criterion; the message
+    names each one and where to fill it in. `has_evidence` None reads the
+    stored evidence (none for a new entry)."""
+    if not publishes(incident, stored):
+        return
+    if has_evidence is None:
+        has_evidence = incident.pk is not None and Evidence.objects.filter(incident_id=incident.pk).exists()
+    missing = missing_for_publication(incident, has_evidence=has_evidence)
+    if missing:
+        raise ValidationError({"is_published": missing_summary(missing)})

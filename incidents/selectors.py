@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from . import taxonomy
+from .completeness import has_harness_annotation
 from .confidence import with_confidence
 from .facets import (
     FacetSelection,
@@ -29,6 +30,7 @@ from .facets import (
 from .generations import CACHE_SECONDS
 from .identifiers import PUBLIC_ID_RE
 from .models import (
+    CausalAttribution,
     Claim,
     ClaimStatusChange,
     Evidence,
@@ -352,7 +354,8 @@ def incident_page_data(public_id: str) -> Incident | None:
     measurements, related incidents. None when there is no such public
     incident (the caller then checks for a merge with resolve_incident)."""
     evidence = Evidence.objects.select_related("source").order_by("claim_id", "id")
-    queryset = public_incidents().prefetch_related(
+    # has_harness: the one fact of the OECD criteria (incidents.completeness) not among the prefetches.
+    queryset = public_incidents().annotate(has_harness=has_harness_annotation()).prefetch_related(
         Prefetch("organisation_links", queryset=IncidentOrganisation.objects.select_related("organisation")),
         Prefetch("system_links", queryset=IncidentSystem.objects.select_related("system__developer")),
         Prefetch("taxonomy", queryset=TaxonomyTerm.objects.select_related("parent")),
@@ -365,6 +368,14 @@ def incident_page_data(public_id: str) -> Incident | None:
             ),
         ),
         Prefetch("evidence", queryset=evidence, to_attr="all_evidence"),
+        # "Also recorded in" and "What caused it" (templates/incidents/_external_ids.html, _attribution.html).
+        "external_ids",
+        Prefetch(
+            "attributions",
+            queryset=CausalAttribution.objects.prefetch_related(
+                Prefetch("evidence", queryset=Evidence.objects.select_related("source"))
+            ),
+        ),
         Prefetch(
             "measurements",
             queryset=Measurement.objects.select_related("metric", "system", "evidence__source", "reproduction_run")

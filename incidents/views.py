@@ -8,8 +8,9 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
-from . import citations, feeds, overview, selectors
+from . import citations, feeds, oecd, overview, selectors
 from .charts import charts_by_metric, panel_charts
+from .completeness import completeness_of, page_rows
 from .confidence import INCIDENT_STATUS_MEANINGS, LADDER
 from .facets import parse_facets
 from .forms import IncidentSearchForm, results_query
@@ -122,8 +123,11 @@ def incident_detail(request, public_id):
             raise Http404("No such incident.")
         return HttpResponsePermanentRedirect(target.get_absolute_url())
     related = selectors.related_incidents(incident)
+    completeness = completeness_of(incident)
     context = {
         "incident": incident,
+        "oecd": completeness,
+        "oecd_rows": page_rows(incident, completeness),
         "claims": list(incident.claims.all()),
         "context_evidence": [e for e in incident.all_evidence if e.claim_id is None],
         "metric_charts": charts_by_metric(incident.data_measurements),
@@ -225,8 +229,34 @@ def methodology(request):
             "bases": Evidence.Basis.choices,
             "ladder": LADDER,
             "status_meanings": {status.value: meaning for status, meaning in INCIDENT_STATUS_MEANINGS.items()},
+            **oecd_context(),
         },
     )
+
+
+def oecd_context() -> dict:
+    """/methodology/#oecd: the registry of incidents.oecd."""
+    return {
+        "oecd_criteria": oecd.CRITERIA,
+        "oecd_dimensions": oecd.Dimension.choices,
+        "oecd_mandatory": oecd.MANDATORY,
+        "oecd_levels": oecd.OecdSeverity.choices,
+        "oecd_hazard_levels": sorted(oecd.HAZARD_LEVELS),
+        "oecd_vocabularies": [
+            ("Type of harm", oecd.HarmType.choices),
+            ("How the AI system relates", oecd.AIRelation.choices),
+            ("Submitter", oecd.SubmitterType.choices),
+            ("Affected stakeholders", oecd.Stakeholder.choices),
+            ("OECD AI Principles", oecd.AIPrinciple.choices),
+            ("Industry (ISIC Rev.4 sections)", oecd.ISIC_CHOICES),
+            ("Business function", oecd.BusinessFunction.choices),
+            ("Critical infrastructure", oecd.CriticalInfrastructure.choices),
+            ("Breadth of deployment", oecd.DeploymentBreadth.choices),
+            ("Usage rights (of an AI system)", oecd.UsageRights.choices),
+            ("Tasks", oecd.AITask.choices),
+            ("Level of autonomy", oecd.Autonomy.choices),
+        ],
+    }
 
 
 @require_safe

@@ -127,6 +127,11 @@ TABLES = (
           description="Statements about incidents, each with its status (unverified ... reproduced)."),
     Table("incidents.evidence", "evidence", _of_public_incidents("incidents.evidence"),
           description="Exact quotes from sources, where they sit, and whether they support a claim."),
+    Table("incidents.externalidentifier", "external_identifiers",
+          _of_public_incidents("incidents.externalidentifier"),
+          description="The same incident in other databases: scheme (aiid, oecd-aim, avid, atlas, aiaaic, cve) and id."),
+    Table("incidents.causalattribution", "causal_attributions", _of_public_incidents("incidents.causalattribution"),
+          description="What caused an incident, by factor: evidenced (with the evidence it cites) or speculative."),
     Table("incidents.metric", "metrics", EVERY_ROW, description="What is measured, in which unit."),
     Table("reproductions.evalmodel", "eval_models", _eval_models_of_public_runs, frozenset({"local_path"}),
           description="Models that reproduction harnesses run, pinned to a revision and weight checksums."),
@@ -145,6 +150,13 @@ TABLES = (
     Table("incidents.claimstatuschange", "claim_status_changes",
           _of_public_incidents("incidents.claimstatuschange", "claim__incident"),
           description="Each move of a claim's status: from, to, when and why."),
+    Table("reporting.seriousincidentreport", "serious_incident_reports",
+          _of_public_incidents("reporting.seriousincidentreport"),
+          description="Serious-incident reports (EU AI Act Art. 73, GPAI Code of Practice) prepared from an incident's "
+          "record: provider, system, category and the dates the reporting deadlines count from."),
+    Table("reporting.reportsubmission", "report_submissions",
+          _of_public_incidents("reporting.reportsubmission", "report__incident"),
+          description="Each serious-incident report sent: its stage, when, and the reference given."),
 )
 BY_LABEL = {table.label: table for table in TABLES}
 

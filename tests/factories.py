@@ -7,8 +7,10 @@ from factory.django import DjangoModelFactory
 
 from incidents.models import (
     AISystem,
+    CausalAttribution,
     Claim,
     Evidence,
+    ExternalIdentifier,
     Incident,
     IncidentOrganisation,
     IncidentSystem,
@@ -139,3 +141,31 @@ class IncidentSystemFactory(DjangoModelFactory):
     incident = factory.SubFactory(IncidentFactory)
     system = factory.SubFactory(AISystemFactory)
     role = IncidentSystem.Role.ACTOR
+
+
+class ExternalIdentifierFactory(DjangoModelFactory):
+    class Meta:
+        model = ExternalIdentifier
+
+    incident = factory.SubFactory(IncidentFactory)
+    scheme = ExternalIdentifier.Scheme.AIID
+    identifier = factory.Sequence(lambda n: str(1000 + n))
+    origin = ExternalIdentifier.Origin.EDITOR
+
+
+class CausalAttributionFactory(DjangoModelFactory):
+    """Speculative by default (it needs no evidence); pass `evidence=[...]`
+    with grounding evidenced."""
+
+    class Meta:
+        model = CausalAttribution
+
+    incident = factory.SubFactory(IncidentFactory)
+    factor = CausalAttribution.Factor.MODEL_BEHAVIOUR
+    grounding = CausalAttribution.Grounding.SPECULATIVE
+    explanation = "The model chose the action itself; no instruction asked for it."
+
+    @factory.post_generation
+    def evidence(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.evidence.set(extracted)

@@ -9,6 +9,7 @@ response above it uses, and nothing low down can depend on a view:
     incidents                          the record and its rules
     editorial, imports, reproductions  work on the record
     briefings, releases, webhooks      documents, releases and pushes made from all of it
+    reporting                          serious-incident reports, rendered through briefings' PDFs
     api                                the REST interface over all of it
     config, bench                      wiring and tooling; may import anything
 
@@ -38,7 +39,8 @@ LAYERS = {
     "briefings": 2,
     "releases": 2,
     "webhooks": 2,
-    "api": 3,
+    "reporting": 3,
+    "api": 4,
 }
 WIRING = {"config", "bench"}
 # The config modules a domain app may use: queueing work by task name, and

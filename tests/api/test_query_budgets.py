@@ -15,6 +15,10 @@ BUDGETS = {
     "incidents?kind=incident&severity=3&year=2025&has_reproduction=false": 7,
     "incidents?format=csv": 7,
     "incidents?format=csl-json": 7,
+    # The OECD filters are subqueries of the page's statements; external ids
+    # and evidence counts come with the links (api.list_links): no extra query.
+    "incidents?external=aiid:1&external=atlas": 7,
+    "incidents?oecd=incomplete&oecd_missing=harm_types&harm_type=physical&oecd_severity=incident": 7,
     "claims": 3,  # the count, the page (with its confidence), the systems each claim is about
     "evidence": 2,
     "sources": 2,
@@ -27,8 +31,17 @@ BUDGETS = {
 }
 # The item, its merge check, claims, measurements, merged entries, sources,
 # and its organisations, systems, taxonomy and reproductions in one query;
-# what changed (editorial.changes) in six more, whatever its length.
-DETAIL_BUDGET = 13
+# what changed (editorial.changes) in six more, whatever its length; its
+# OECD completeness facts (incidents.completeness.facts_for) and its causal
+# attributions with their evidence ids in one each (external ids come with
+# the links).
+DETAIL_BUDGET = 15
+# One OECD-shaped document (api.oecd): its row and merge check, then a fixed
+# number per batch (incidents.oecd_document.documents_for).
+OECD_DOCUMENT_BUDGET = 10
+# A page of serious-incident reports (api.reporting): the count, the page
+# with its incident, provider and system, and its submissions, among others.
+REPORTS_BUDGET = 7
 
 
 def url(key, page_size):
@@ -99,3 +112,32 @@ def test_a_token_adds_a_fixed_three_queries(make_user, rich_incident):
     count(client, "/api/v1/claims/")  # the first use records last_used
     # The token (with its user) and the user's permissions (may they see drafts?).
     assert count(client, "/api/v1/claims/") == anonymous + 3
+
+
+def test_an_oecd_document_has_a_fixed_budget(client, rich_incident, django_assert_max_num_queries):
+    from tests.factories import CausalAttributionFactory, EvidenceFactory, ExternalIdentifierFactory
+
+    small = rich_incident()
+    CausalAttributionFactory(incident=small, grounding="evidenced", evidence=[small.evidence.first()])
+    big = rich_incident()
+    evidence = [EvidenceFactory(incident=big) for _ in range(3)]
+    ExternalIdentifierFactory(incident=big)
+    CausalAttributionFactory(incident=big, grounding="evidenced", evidence=evidence)
+    CausalAttributionFactory(incident=big, factor="misuse")
+    small_count = count(client, f"/api/v1/incidents/{small.public_id}/oecd/")
+    with django_assert_max_num_queries(OECD_DOCUMENT_BUDGET):
+        client.get(f"/api/v1/incidents/{big.public_id}/oecd/")
+    assert count(client, f"/api/v1/incidents/{big.public_id}/oecd/") == small_count
+
+
+def test_serious_incident_reports_have_a_fixed_budget(client, django_assert_max_num_queries):
+    from tests.reporting.factories import ReportSubmissionFactory, SeriousIncidentReportFactory
+
+    SeriousIncidentReportFactory()
+    one = count(client, "/api/v1/serious-incident-reports/")
+    for _ in range(3):
+        ReportSubmissionFactory()
+    with django_assert_max_num_queries(REPORTS_BUDGET):
+        response = client.get("/api/v1/serious-incident-reports/")
+    assert len(response.json()["results"]) == 4
+    assert count(client, "/api/v1/serious-incident-reports/") == one

@@ -62,10 +62,16 @@ def test_a_writer_who_may_change_entries_cannot_withdraw_a_public_one(user_with_
 
 
 def test_an_editor_publishes_and_withdraws(user_with_role):
+    # Publishing needs the OECD mandatory criteria, evidence among them (tests/editorial/test_publish_requires_oecd.py):
+    # an entry is created as a draft, given its evidence, then published.
     api = api_as(user_with_role("editor"))
-    created = api.post("/api/v1/incidents/", new_incident(is_published=True), format="json")
+    oecd = {"submitter_type": "editor", "ai_relation": ["use"], "oecd_severity": "incident", "harm_types": ["physical"]}
+    assert api.post("/api/v1/incidents/", new_incident(is_published=True, **oecd), format="json").status_code == 400
+    created = api.post("/api/v1/incidents/", new_incident(is_published=False, **oecd), format="json")
     assert created.status_code == 201
     public_id = created.json()["public_id"]
+    EvidenceFactory(incident=Incident.objects.get(public_id=public_id))
+    assert api.patch(f"/api/v1/incidents/{public_id}/", {"is_published": True}, format="json").status_code == 200
     assert api.patch(f"/api/v1/incidents/{public_id}/", {"is_published": False}, format="json").status_code == 200
 
 
@@ -127,7 +133,8 @@ def incident_form(**fields):
         "title": "A case", "slug": "a-case", "kind": "incident", "status": "reported", "severity": "2",
         "setting": "deployment", "summary": "It happened.", "occurred_precision": "day", "reported_precision": "day",
     }
-    for prefix in ("organisation_links", "system_links", "claims", "evidence", "measurements", "relations_from"):
+    for prefix in ("organisation_links", "system_links", "claims", "evidence", "measurements", "relations_from",
+                   "external_ids", "attributions"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     return data | fields
 

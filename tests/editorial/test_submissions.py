@@ -124,6 +124,8 @@ def test_accepting_a_new_incident_creates_a_draft_with_its_source(editor):
     assert submission.decided_by == editor and submission.incident == incident
     assert incident.title == "A new case" and not incident.is_published
     assert incident.public_id
+    # OECD "submitter": a member of the public, named nowhere (their contact stays on the submission).
+    assert incident.submitter_type == "public" and incident.submitter_name == ""
     evidence = Evidence.objects.get(incident=incident)
     assert evidence.source.url == "https://example.org/a"
     assert incident.history.first().history_change_reason == f"Created from submission {submission.pk}"

@@ -20,6 +20,7 @@ AVAILABLE_APPS = [
     "reproductions",
     "imports",
     "releases",
+    "reporting",  # serious-incident reports are release tables
 ]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, available_apps=AVAILABLE_APPS)]
 

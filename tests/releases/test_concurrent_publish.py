@@ -23,6 +23,7 @@ AVAILABLE_APPS = [
     "reproductions",
     "imports",
     "releases",
+    "reporting",  # serious-incident reports are release tables
 ]
 pytestmark = pytest.mark.django_db(transaction=True, available_apps=AVAILABLE_APPS)
 

@@ -39,6 +39,7 @@ from incidents.search import refresh_search_vectors
 from incidents.visibility import public_incidents
 from releases.models import Release
 from releases.services import publish_release
+from reporting.models import SeriousIncidentReport
 from reproductions.models import Harness, ReproductionRun, Verdict
 from tests.factories import (
     AISystemFactory,
@@ -83,13 +84,22 @@ NOT_READING = {
     "api:webhook-test": "a token holder's POST (tests/webhooks)",
     "release-latest": "a redirect to the latest release's page (visited)",
     "release-latest-file": "a redirect to a file of the latest release (visited)",
+    "api:schema-serious-incident-report": "the report documents' JSON Schema",
+    "api:seriousincidentreport-pdf": "a POST asking for a report's PDF (tests/reporting)",
+    "api:seriousincidentreport-submissions": "an editor's POST (tests/reporting)",
+    "api:oecd-incident-schema": "the OECD-shaped document's JSON Schema",
+    "api:oecd-incidents-schema": "the OECD-shaped set document's JSON Schema",
 }
 INCIDENT_PAGES = ["incident-detail", "incident-bibtex", "incident-csl", "incident-briefing", "incident-history",
-                  "incident-changes-feed"]
+                  "incident-changes-feed", "api:incident-oecd"]
 RUN_PAGES = ["reproduction-run-detail", "reproduction-run-samples", "reproduction-run-log", "reproduction-run-viewer"]
 LISTS = ["home", "incident-list", "incident-filters", "methodology", "feeds", "feed-incidents", "digest-archive", "insights",
          "api:feed-incidents", "api:feed-claim-status",
          "organisation-index", "system-index", "taxonomy-index", "metric-index", "source-index", "release-index"]
+# A serious-incident report's addresses (reporting), by incident public id and report id.
+REPORT_PAGES = ["serious-incident-report", "serious-incident-report-article73", "serious-incident-report-cop",
+                "serious-incident-report-pdf", "api:seriousincidentreport-article73",
+                "api:seriousincidentreport-code-of-practice"]
 # The index pages (incidents.indexes) are also read in their other orders.
 INDEX_SORTS = ["incidents", "newest", "measurements"]
 BY_SLUG = {
@@ -155,6 +165,12 @@ def visits():
         yield reverse("api:run-samples", args=[run.pk]), {200}
     for briefing in Briefing.objects.filter(status=Briefing.Status.READY):
         yield reverse("briefing-download", args=[briefing.pk]), {200}
+    for report in SeriousIncidentReport.objects.select_related("incident"):
+        statuses = {200} if report.incident.is_published and not report.incident.merged_into_id else {404}
+        for name in REPORT_PAGES:
+            args = [report.pk] if name.startswith("api:") else [report.incident.public_id, report.pk]
+            yield reverse(name, args=args), statuses
+        yield reverse("api:seriousincidentreport-detail", args=[report.pk]), statuses
     for release in Release.objects.all():
         yield reverse("release-detail", args=[release.version_name]), {200}
         for entry in release.files:
@@ -165,6 +181,8 @@ def visits():
             export = list_name.removesuffix("-list") + "-export"
             yield reverse(export) + "?format=csv", {200}
             yield reverse(export) + "?format=jsonl", {200}
+            if getattr(viewset, "oecd_export", False):
+                yield reverse(export) + "?format=oecd", {200}
         if getattr(viewset, "csv_columns", None):
             yield reverse(list_name) + "?format=csv&page_size=100", {200}
     hidden_rows = {
@@ -218,6 +236,12 @@ def world(db, client, settings):
         IncidentRelation.objects.create(from_incident=incident, to_incident=survivor, relation_type="follow-up")
         run = ReproductionRun.objects.create(harness=harness, status="succeeded")
         Verdict.objects.create(run=run, claim=claim, outcome="consistent", reason=f"{words} verdict")
+        # Made without the reporting rules (a visibility check, not a real report).
+        SeriousIncidentReport.objects.create(incident=incident, provider=own, system=system, regime="gpai-cop",
+                                             chain_of_events=f"{words} chain of events")
+    survivor_system = IncidentSystemFactory(incident=survivor).system
+    SeriousIncidentReport.objects.create(incident=survivor, provider=survivor_system.developer, system=survivor_system,
+                                         regime="ai-act-art73", category="death")
     survivor.save()  # changed this week: a digest of the week has it, and must have nothing else new
     refresh_search_vectors()
     today = timezone.now().date()
@@ -237,7 +261,7 @@ def test_every_named_address_is_visited_or_says_why_not():
     visited = set(INCIDENT_PAGES) | set(RUN_PAGES) | set(LISTS) | set(BY_SLUG) | {
         "system-detail", "source-detail", "briefing-download", "api:run-samples", "api:incident-detail",
         "insights-chart-csv", "insights-chart", "insights-chart-embed", "insights-chart-svg", "insights-chart-png",
-        "release-detail", "release-file",
+        "release-detail", "release-file", *REPORT_PAGES,
     }
     for list_name, detail_name, viewset in api_viewsets():
         visited |= {list_name, detail_name}

@@ -16,8 +16,10 @@ BUDGETS = {
     "faceted": 13,
     "filters": 4,
     # With the AI systems each claim is about, those similar by text (incidents.similar)
-    # and what changed (editorial.changes: six queries, whatever its length).
-    "incident": 21,
+    # and what changed (editorial.changes: six queries, whatever its length); other
+    # databases' ids, causal attributions (their evidence one more when there are
+    # some) and the serious-incident reports (reporting_tags), one each.
+    "incident": 24,
     "source": 2,
     # An entity's page of incidents reads its ids first, then their rows.
     "organisation": 6,
@@ -25,6 +27,8 @@ BUDGETS = {
     "taxonomy": 5,
     "metric": 6,
     "feed": 1,
+    # The organisation named (incidents.feeds.feed_filter), then the entries.
+    "feed-filtered": 2,
 }
 
 
@@ -44,6 +48,7 @@ def page_urls(incident):
         "taxonomy": incident.taxonomy.first().get_absolute_url(),
         "metric": incident.measurements.first().metric.get_absolute_url(),
         "feed": "/feeds/incidents.atom",
+        "feed-filtered": f"/feeds/incidents.atom?organisation={org.slug}&role={incident.organisation_links.first().role}",
     }
 
 
