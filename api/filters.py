@@ -38,7 +38,16 @@ from incidents.search import search_incidents
 
 from .visibility import visible_incidents
 
-BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+class TrueFalseFilter(filters.ChoiceFilter):
+    """Exactly `true` or `false` (anything else is a 400 naming it), a boolean
+    in the schema, so a client generated from it sends a boolean and the
+    schema's own checks (schemathesis) know `false` is a valid spelling."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
+        help_text = self.extra.get("help_text")
+        set_override(self, "field", {"type": "boolean", **({"description": help_text} if help_text else {})})
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -229,8 +238,7 @@ class IncidentFilterSet(UpdatedSinceFilterSet):
         queryset=Organisation.objects.all(), method="filter_organisation", help_text="Slug of an organisation involved."
     )
     system = SlugsFilter(queryset=AISystem.objects.all(), method="filter_system", help_text="Slug of an AI system involved.")
-    has_reproduction = filters.ChoiceFilter(
-        choices=BOOLEAN_CHOICES,
+    has_reproduction = TrueFalseFilter(
         method="filter_has_reproduction",
         help_text="true: a reproduction verdict exists for at least one of its claims; false: none yet.",
     )

@@ -48,6 +48,7 @@ AVAILABLE_APPS = [
     "reproductions",
     "briefings",
     "editorial",
+    "reporting",  # the incident page loads its serious-incident reports' tag library
 ]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, available_apps=AVAILABLE_APPS)]
 
