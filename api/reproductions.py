@@ -142,7 +142,7 @@ class RunSerializer(serializers.ModelSerializer):
         fields = [
             "url", "id", "harness", "model", "status", "purpose", "progress", "attempts", "triggered_by", "created", "started_at",
             "finished_at", "duration_seconds", "worker_host", "device", "gpu_name", "gpu_memory_mb", "dtype",
-            "batch_size", "input_tokens", "output_tokens", "total_tokens", "versions", "task_version", "reference",
+            "batch_size", "input_tokens", "output_tokens", "total_tokens", "versions", "serving", "task_version", "reference",
             "log_url", "log_sha256", "scores", "samples_ungraded", "samples_url", "web_url", "notes", "error", "verdicts",
         ]
 

@@ -11,7 +11,7 @@ import dj_database_url
 
 from incidents.licence import LICENCE_NAME, LICENCE_URL
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_storage, env_str
 from .site_url import DEFAULT_SITE_URL, recorded_site_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -129,6 +129,10 @@ MEDIA_ROOT = Path(env_str("AIKB_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Reproduction logs, written by evaluation workers and read by the web
+    # side: a folder both see (the default, MEDIA_ROOT), or object storage
+    # (s3://bucket/prefix) when workers run on other machines.
+    "reproductions": env_storage("AIKB_REPRODUCTION_LOG_STORAGE", env_str("AIKB_S3_ENDPOINT_URL", "")),
 }
 # The Atom feed's stylesheet (static/feeds/atom.xsl), as browsers expect it.
 WHITENOISE_MIMETYPES = {".xsl": "text/xsl"}
@@ -188,6 +192,9 @@ CELERY_TIMEZONE = TIME_ZONE
 AIKB_MODELS_DIR = Path(env_str("AIKB_MODELS_DIR", str(VAR_DIR / "models")))
 AIKB_EVAL_DEVICE = env_str("AIKB_EVAL_DEVICE", "auto")
 AIKB_REPRODUCTION_TIME_LIMIT = env_int("AIKB_REPRODUCTION_TIME_LIMIT", 3 * 3600)
+# Seconds a worker waits for an inference server it started (vLLM, SGLang,
+# transformers serve) to answer before the run fails with the server's log.
+AIKB_ENGINE_STARTUP_SECONDS = env_int("AIKB_ENGINE_STARTUP_SECONDS", 900)
 # A run whose worker was lost mid-run (SIGKILL, OOM killer) is started again
 # on redelivery, up to this many attempts in all.
 AIKB_REPRODUCTION_MAX_ATTEMPTS = env_int("AIKB_REPRODUCTION_MAX_ATTEMPTS", 2)

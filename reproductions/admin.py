@@ -117,7 +117,7 @@ class ReproductionRunAdmin(admin.ModelAdmin):
     readonly_fields = [
         "status", "purpose", "progress", "attempts", "triggered_by", "requested_by", "reference", "started_at", "finished_at",
         "worker_host", "device", "gpu_name", "gpu_memory_mb", "dtype", "batch_size", "input_tokens", "output_tokens",
-        "total_tokens", "versions", "task_version", "log_file", "log_sha256", "scores", "samples_ungraded", "notes",
+        "total_tokens", "versions", "serving", "task_version", "log_file", "log_sha256", "scores", "samples_ungraded", "notes",
         "error", "celery_task_id",
     ]
     fields = ["harness", "model", *readonly_fields]

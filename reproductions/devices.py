@@ -4,6 +4,7 @@ import os
 import socket
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 from django.conf import settings
 
@@ -60,6 +61,18 @@ def stack_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
     return versions
+
+
+def pinned_versions() -> dict[str, str]:
+    """The evaluation stack's pins, read from requirements-eval.txt (the one
+    place they are written): package name -> version."""
+    pins = {}
+    path = Path(settings.BASE_DIR) / "requirements-eval.txt"
+    for line in path.read_text().splitlines():
+        name, sep, version = line.split("#")[0].strip().partition("==")
+        if sep:
+            pins[name.strip().lower()] = version.strip()
+    return pins
 
 
 def worker_host() -> str:

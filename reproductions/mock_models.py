@@ -13,7 +13,6 @@ import itertools
 import threading
 
 import anyio
-
 from inspect_ai.model import ModelOutput, ModelUsage
 
 DEFAULT_REPLY = "This is a canned reply from the mock model."

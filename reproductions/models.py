@@ -24,12 +24,22 @@ from .targets import mapping_problems
 SHA256_HEX_LENGTH = 64
 
 
+def log_storage():
+    """Where run logs are kept (settings.STORAGES["reproductions"])."""
+    from django.core.files.storage import storages
+
+    return storages["reproductions"]
+
+
 class EvalModel(CleanText):
     """A model registered for evaluation: where its weights are and how to load them."""
 
     class Provider(models.TextChoices):
-        HF = "hf", "Local weights through transformers (Inspect hf)"
-        VLLM = "vllm", "Local weights through vLLM (Inspect vllm)"
+        HF = "hf", "Local weights through transformers in the worker (Inspect hf)"
+        VLLM = "vllm", "Local weights served by vLLM (OpenAI-compatible; the default on GPUs)"
+        SGLANG = "sglang", "Local weights served by SGLang (OpenAI-compatible)"
+        LLAMA_CPP = "llama-cpp", "Local GGUF weights served by llama.cpp (CPU; pipeline checks)"
+        ENDPOINT = "openai-compatible", "A server run elsewhere, OpenAI-compatible, at a base URL"
         API = "api", "API model named by the operator"
         MOCK = "mockllm", "Inspect's mock model with canned replies (pipeline checks)"
 
@@ -39,18 +49,38 @@ class EvalModel(CleanText):
         FLOAT16 = "float16", "float16"
         FLOAT32 = "float32", "float32"
 
+    # Weights on this worker's disk, hashed before every run.
+    LOCAL_WEIGHTS = frozenset({"hf", "vllm", "sglang", "llama-cpp"})
+    # Reached through an OpenAI-compatible server (started here or already running).
+    SERVED = frozenset({"vllm", "sglang", "llama-cpp", "openai-compatible"})
+
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.HF)
     api_model = models.CharField(
         max_length=200,
         blank=True,
-        help_text="For API models: Inspect's model name, e.g. openai/gpt-4o. The worker needs the provider's key.",
+        help_text="For API models: Inspect's model name, e.g. openai/gpt-4o-2024-08-06 (a dated snapshot); the "
+        "worker needs the provider's key. For an OpenAI-compatible endpoint: the model name it serves.",
     )
     local_path = models.CharField(
         max_length=500,
         blank=True,
-        help_text="For hf and vllm: the weights folder, absolute or relative to AIKB_MODELS_DIR.",
+        help_text="For local weights (hf, vllm, sglang, llama-cpp): the weights folder, absolute or "
+        "relative to AIKB_MODELS_DIR.",
+    )
+    base_url = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For an OpenAI-compatible endpoint: its base URL, e.g. http://gpu-1:8000/v1. For served local "
+        "weights: a server already running on the pinned folder; empty, the worker starts one for each run.",
+    )
+    max_model_len = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(16)],
+        help_text="For served local weights: the context the engine reserves (prompt and answer, in tokens); "
+        "empty, the model's own maximum.",
     )
     upstream_id = models.CharField(max_length=200, blank=True, help_text="e.g. HuggingFaceTB/SmolLM2-135M-Instruct")
     revision = models.CharField(max_length=100, blank=True, help_text="Upstream commit or tag the weights came from.")
@@ -64,7 +94,9 @@ class EvalModel(CleanText):
     model_args = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Extra Inspect model arguments; for the mock model, its canned replies ({'replies': [...], 'rules': [...]}).",
+        help_text="Extra Inspect model arguments; for served local weights, extra engine flags "
+        "({'gpu-memory-utilization': 0.45}); for an endpoint, {'api_key_env': 'NAME'} names the variable holding its "
+        "key; for the mock model, its canned replies ({'replies': [...], 'rules': [...]}).",
     )
     system = models.ForeignKey(
         "incidents.AISystem",
@@ -88,8 +120,12 @@ class EvalModel(CleanText):
         verbose_name_plural = "models under test"
         constraints = [
             models.CheckConstraint(
-                condition=~Q(provider__in=["hf", "vllm"]) | ~Q(local_path=""),
+                condition=~Q(provider__in=["hf", "vllm", "sglang", "llama-cpp"]) | ~Q(local_path=""),
                 name="evalmodel_local_provider_has_path",
+            ),
+            models.CheckConstraint(
+                condition=~Q(provider="openai-compatible") | (~Q(base_url="") & ~Q(api_model="")),
+                name="evalmodel_endpoint_has_url_and_name",
             ),
             models.CheckConstraint(
                 condition=~Q(provider="api") | ~Q(api_model=""), name="evalmodel_api_provider_has_name"
@@ -101,8 +137,17 @@ class EvalModel(CleanText):
 
     def clean(self):
         errors = {}
-        if self.provider in {self.Provider.HF, self.Provider.VLLM} and not self.local_path:
+        if self.provider in self.LOCAL_WEIGHTS and not self.local_path:
             errors["local_path"] = "A local model needs the folder that holds its weights."
+        if self.provider == self.Provider.ENDPOINT:
+            if not self.base_url:
+                errors["base_url"] = "An OpenAI-compatible endpoint needs its base URL, e.g. http://gpu-1:8000/v1."
+            if not self.api_model:
+                errors["api_model"] = "Name the model as the endpoint serves it (GET /v1/models lists them)."
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            errors["base_url"] = "Give an http:// or https:// address."
+        if self.base_url and self.provider not in self.SERVED:
+            errors["base_url"] = "Only served models (vllm, sglang, llama-cpp, openai-compatible) have a base URL."
         if self.provider == self.Provider.API and not self.api_model:
             errors["api_model"] = "Name the API model as Inspect does, e.g. openai/gpt-4o."
         if not isinstance(self.weight_sha256, dict):
@@ -297,8 +342,17 @@ class ReproductionRun(models.Model):
     versions = models.JSONField(
         default=dict, blank=True, help_text="inspect-ai, inspect-evals, torch and transformers versions used."
     )
+    serving = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For served models, per role (model, grader): the engine, its address, the command that started "
+        "it, what the server reported it serves, and how many samples were in flight.",
+    )
     task_version = models.CharField(max_length=50, blank=True)
-    log_file = models.FileField(upload_to="reproductions/logs/", blank=True, max_length=300)
+    log_file = models.FileField(
+        upload_to="reproductions/logs/", storage=log_storage, blank=True, max_length=300,
+        help_text="The Inspect log, kept through STORAGES['reproductions'] (the media folder or object storage).",
+    )
     log_sha256 = models.CharField(max_length=64, blank=True)
     scores = models.JSONField(default=dict, blank=True, help_text="Every score and metric of the log.")
     error = models.TextField(blank=True, help_text="Why the run failed, in words.")

@@ -12,26 +12,36 @@ failed with the reason in words, keeping what was recorded so far.
 import logging
 import math
 import os
+import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .devices import Device, resolve_dtype, select_device, stack_versions, worker_host
+from . import engines
+from .devices import Device, pinned_versions, resolve_dtype, select_device, stack_versions, worker_host
 from .errors import RunFailed, RunRefused
-from .models import EvalModel, ReproductionRun
 from .locks import run_lock
+from .models import EvalModel, ReproductionRun
 from .weights import file_sha256, verify_weights
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
-LOCAL_PROVIDERS = {EvalModel.Provider.HF, EvalModel.Provider.VLLM}
+LOCAL_PROVIDERS = EvalModel.LOCAL_WEIGHTS
+SERVED_PROVIDERS = EvalModel.SERVED
+ENGINE_OF = {
+    EvalModel.Provider.VLLM: "vllm",
+    EvalModel.Provider.SGLANG: "sglang",
+    EvalModel.Provider.LLAMA_CPP: "llama-cpp",
+}
 ProgressCallback = Callable[[int, int | None], None]
 
 
@@ -48,6 +58,8 @@ class EvalPlan:
     generate: dict = field(default_factory=dict)
     purpose: str = ReproductionRun.Purpose.PIPELINE_CHECK
     notes: list = field(default_factory=list)
+    serving: dict = field(default_factory=dict)
+    task_files: dict = field(default_factory=dict)
 
 
 def execute_run(run_id: int, on_progress: ProgressCallback | None = None) -> ReproductionRun:
@@ -137,13 +149,21 @@ def fail_run(run: ReproductionRun, message: str) -> None:
 def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None:
     import inspect_ai  # noqa: F401 - fail early, in words, when the eval stack is missing
 
+    run.versions = stack_versions()
+    run.save(update_fields=["versions", "updated"])
+    with ExitStack() as servers:  # inference servers started for this run stop with it, and its work folder goes
+        work = Path(servers.enter_context(tempfile.TemporaryDirectory(prefix=f"aikb-run-{run.pk}-")))
+        _evaluate(run, prepare(run, servers), on_progress, work)
+
+
+def _evaluate(run: ReproductionRun, plan: "EvalPlan", on_progress: ProgressCallback | None, work: Path) -> None:
     from .results import record_results
     from .samples import read_samples, store_samples, ungraded_problem
     from .scores import extract_score, log_scores
 
-    run.versions = stack_versions()
-    run.save(update_fields=["versions", "updated"])
-    plan = prepare(run)
+    # Our own task and question files, by SHA-256, beside the packages' versions.
+    run.versions = {**run.versions, **{f"{path} (SHA-256)": digest for path, digest in plan.task_files.items()}}
+    run.serving = plan.serving
     run.device = plan.device.name if run.reference["model"]["provider"] in LOCAL_PROVIDERS else _remote_device(run)
     run.gpu_name = plan.device.gpu_name
     run.gpu_memory_mb = plan.device.gpu_memory_mb
@@ -154,11 +174,10 @@ def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None
     run.task_version = str(plan.task.version)
     run.save()
 
-    log = watch_eval(run, plan, on_progress)
+    log = watch_eval(run, plan, on_progress, work)
     if log is None:
         return  # cancelled meanwhile; its status says so
-    run.log_file.name = str(Path(log.location).relative_to(settings.MEDIA_ROOT))
-    run.log_sha256 = file_sha256(Path(log.location))
+    store_log(run, Path(log.location))
     run.scores = log_scores(log)
     usage = _token_usage(log)
     run.input_tokens, run.output_tokens, run.total_tokens = usage
@@ -177,6 +196,9 @@ def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None
     allowed = float(run.reference["harness"].get("max_ungraded_share", 0.1))
     if problem := ungraded_problem(run.samples_ungraded, len(records), allowed, first_error):
         raise RunFailed(problem)
+    if records and run.samples_ungraded == len(records):
+        raise RunFailed(f"None of the {len(records)} samples could be graded, so there is no figure; the first: "
+                        f"{first_error or 'no score'}")
     notes = list(plan.notes)
     if run.samples_ungraded:
         notes.append(
@@ -198,27 +220,34 @@ def _execute(run: ReproductionRun, on_progress: ProgressCallback | None) -> None
     record_results(run, scores, {"samples_done": run.samples_done, "notes": notes})
 
 
-def prepare(run: ReproductionRun) -> EvalPlan:
+def prepare(run: ReproductionRun, servers: ExitStack) -> EvalPlan:
     """Check the run's pins and build what Inspect needs; RunRefused when
-    something differs from the reference."""
-    from .task_loader import load_task
+    something differs from the reference. Inference servers the run needs
+    are started on `servers`, and stop when it closes."""
+    from .task_loader import load_task, task_files
 
     reference = run.reference
     harness = reference.get("harness") or {}
     model_ref = reference.get("model")
     if not model_ref:
         raise RunRefused("The run names no model to evaluate.")
+    check_pinned_packages(harness.get("task", ""))
     device = select_device() if _uses_local_weights(reference) else Device("cpu")
     dtype = resolve_dtype(model_ref.get("dtype", "auto"), device)
     batch_size = int(harness.get("batch_size") or 1)
     generate = dict(harness.get("generation") or {})
+    serving: dict = {}
+    notes = []
 
-    model = build_model(model_ref, device, dtype, harness, batch_size)
+    model = build_model(model_ref, device, dtype, harness, batch_size, servers=servers, serving=serving, role="model")
     task_args = dict(harness.get("task_args") or {})
     grader_ref = reference.get("grader")
     if grader_ref:
         arg = harness.get("grader_task_arg") or "grader_model"
-        task_args[arg] = build_model(grader_ref, device, resolve_dtype(grader_ref.get("dtype", "auto"), device), {}, batch_size)
+        task_args[arg] = build_model(
+            grader_ref, device, resolve_dtype(grader_ref.get("dtype", "auto"), device), {}, batch_size,
+            servers=servers, serving=serving, role="grader",
+        )
     task = load_task(harness.get("task", ""), task_args)
 
     expected = str(harness.get("task_version") or "")
@@ -233,13 +262,17 @@ def prepare(run: ReproductionRun) -> EvalPlan:
     epochs = int(harness.get("epochs") or 1)
     limit = harness.get("sample_limit")
     samples = len(task.dataset) if limit is None else min(len(task.dataset), int(limit))
-    notes = []
     in_flight = progress_batch(batch_size, samples * epochs, model_ref["provider"])
     if in_flight < batch_size:
         notes.append(
             f"Samples ran {in_flight} at a time, not {batch_size}: the hf provider finishes a batch at once, so "
             "a smaller batch lets the run's progress count samples as they finish (at least ten steps)."
         )
+    for role in serving.values():
+        role["max_connections"] = in_flight
+    if task_note := (getattr(task, "metadata", None) or {}).get("aikb_note"):
+        notes.append(str(task_note))
+    notes += serving_notes(reference, generate.get("seed"), serving)
     return EvalPlan(
         task=task,
         model=model,
@@ -252,7 +285,60 @@ def prepare(run: ReproductionRun) -> EvalPlan:
         generate=generate,
         purpose=purpose_of(reference, device),
         notes=notes,
+        serving=serving,
+        task_files=task_files(harness.get("task", ""), task_args),
     )
+
+
+def check_pinned_packages(task: str) -> None:
+    """A task from inspect_evals runs only on the inspect-evals version the
+    project pins (requirements-eval.txt): another version may ask other
+    questions or grade them otherwise."""
+    if not task.startswith("inspect_evals/"):
+        return
+    pinned = pinned_versions().get("inspect-evals")
+    installed = stack_versions().get("inspect-evals")
+    if pinned and installed != pinned:
+        raise RunRefused(
+            f"This worker has inspect-evals {installed}, but the project pins {pinned} (requirements-eval.txt); "
+            "install the pinned version."
+        )
+
+
+def serving_notes(reference: dict, seed, serving: dict) -> list[str]:
+    """What the run's figures cannot promise, by provider: a seed ignored or
+    not known to be honoured, token counts that include padding, weights
+    served elsewhere and not hashed here."""
+    notes = []
+    for role in ("model", "grader"):
+        ref = reference.get(role)
+        if not ref:
+            continue
+        who = "the model under test" if role == "model" else "the grader"
+        provider = ref["provider"]
+        if provider == EvalModel.Provider.HF:
+            if seed is not None:
+                notes.append(f"The hf provider ignores the seed ({seed}) for {who}: its answers cannot be repeated by seed.")
+            if role == "model":
+                notes.append("Token counts come from the hf provider, which counts each batch's padding: they "
+                             "overstate the tokens read and written.")
+        elif provider == EvalModel.Provider.ENDPOINT:
+            served = serving.get(role, {})
+            notes.append(
+                f"{who.capitalize()} was served by an external endpoint at {served.get('base_url', ref.get('base_url'))}, "
+                f"which reported {served.get('reported') or 'nothing about itself'}; its weights were not hashed here."
+            )
+            if seed is not None:
+                notes.append(f"The seed ({seed}) was sent with each request to {who}; whether the endpoint honours it "
+                             "is not known here.")
+        elif provider == EvalModel.Provider.API and seed is not None:
+            vendor = (ref.get("api_model") or "").split("/")[0]
+            if vendor == "anthropic":
+                notes.append(f"Anthropic's API takes no seed: {who}'s answers cannot be repeated by seed.")
+            else:
+                notes.append(f"The seed ({seed}) was sent to {vendor or 'the API'} for {who}, which treats it as best "
+                             "effort.")
+    return notes
 
 
 PROGRESS_STEPS = 10
@@ -281,9 +367,12 @@ def purpose_of(reference: dict, device: Device) -> str:
     return ReproductionRun.Purpose.REPRODUCTION
 
 
-def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batch_size: int):
+def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batch_size: int, *,
+                servers: ExitStack | None = None, serving: dict | None = None, role: str = "model"):
     """The Inspect model for a pinned model reference. Local weights are
-    checked against their SHA-256s first; generation is batched."""
+    checked against their SHA-256s first; a served model is reached through
+    Inspect's OpenAI-compatible provider with `batch_size` requests in
+    flight; the hf provider generates in batches."""
     from inspect_ai.model import GenerateConfig, get_model
 
     provider = model_ref["provider"]
@@ -294,6 +383,21 @@ def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batc
         return get_model("mockllm/model", custom_outputs=canned_responder(extra), memoize=False)
     if provider == EvalModel.Provider.API:
         return get_model(model_ref["api_model"], memoize=False, **extra)
+    if provider in SERVED_PROVIDERS:
+        endpoint = serve_model(model_ref, device, dtype, harness.get("generation", {}).get("seed"),
+                               servers if servers is not None else ExitStack(),
+                               serving if serving is not None else {})
+        if serving is not None:
+            serving[role] = {**endpoint.record(), "max_connections": batch_size}
+        inspect_args = {} if provider in LOCAL_PROVIDERS else {k: v for k, v in extra.items() if k != "api_key_env"}
+        return get_model(
+            f"openai-api/aikb/{endpoint.model}",
+            base_url=endpoint.base_url,
+            api_key=_api_key(model_ref) if provider == EvalModel.Provider.ENDPOINT else engines.LOCAL_API_KEY,
+            config=GenerateConfig(max_connections=batch_size),
+            memoize=False,
+            **inspect_args,
+        )
 
     folder = verify_weights(model_ref["local_path"], model_ref.get("weight_sha256") or {})
     config = GenerateConfig(max_connections=batch_size)
@@ -302,8 +406,6 @@ def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batc
         args["chat_template"] = model_ref["chat_template"]
     name = model_ref.get("upstream_id") or folder.name
     try:
-        if provider == EvalModel.Provider.VLLM:
-            return get_model(f"vllm/{name}", config=config, memoize=False, **args)
         return get_model(
             f"hf/{name}",
             config=config,
@@ -318,7 +420,55 @@ def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batc
         raise RunRefused(f"Could not load the model from {folder}: {type(error).__name__}: {error}") from error
 
 
-def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallback | None):
+def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: ExitStack, serving: dict) -> engines.Endpoint:
+    """The server a served model is reached through: an external endpoint
+    as it is (asked what it serves), a server already running on the pinned
+    folder, or one the worker starts for the run. A grader on the same
+    pinned weights as the model shares its server."""
+    provider = model_ref["provider"]
+    if provider == EvalModel.Provider.ENDPOINT:
+        return engines.connect(model_ref["base_url"], model_ref["api_model"], api_key=_api_key(model_ref))
+    folder = verify_weights(model_ref["local_path"], model_ref.get("weight_sha256") or {})
+    engine = ENGINE_OF[provider]
+    for served in serving.values():
+        if served.get("engine") == engine and served.get("folder") == str(folder):
+            return engines.Endpoint(**{k: v for k, v in served.items() if k in engines.Endpoint.__dataclass_fields__})
+    spec = engines.ServeSpec(
+        engine=engine, folder=folder, served_name=model_ref.get("upstream_id") or folder.name, dtype=dtype,
+        max_model_len=model_ref.get("max_model_len"), device=device.name, seed=seed,
+        extra_args=dict(model_ref.get("model_args") or {}),
+    )
+    if model_ref.get("base_url"):
+        endpoint = engines.connect(model_ref["base_url"], engines.served_name(spec), engine=engine, pinned_folder=folder)
+    else:
+        endpoint = servers.enter_context(engines.serve(spec, timeout=settings.AIKB_ENGINE_STARTUP_SECONDS))
+    endpoint.folder = str(folder)
+    return endpoint
+
+
+def _api_key(model_ref: dict) -> str:
+    """An endpoint's key, from the variable its model names; local servers take any."""
+    name = (model_ref.get("model_args") or {}).get("api_key_env")
+    if not name:
+        return engines.LOCAL_API_KEY
+    if not os.environ.get(name):
+        raise RunRefused(f"The endpoint for {model_ref['name']} needs its key in {name}, which is not set on this worker.")
+    return os.environ[name]
+
+
+def store_log(run: ReproductionRun, path: Path) -> None:
+    """Keep the Inspect log through the site's storage (STORAGES["default"]:
+    a folder, or object storage with AIKB_MEDIA_STORAGE=s3), so a worker on
+    another machine needs no folder shared with the web server; samples go
+    to the database (reproductions.samples)."""
+    from django.core.files import File
+
+    run.log_sha256 = file_sha256(path)
+    with path.open("rb") as handle:
+        run.log_file.save(f"run-{run.pk}/{path.name}", File(handle), save=False)
+
+
+def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallback | None, work: Path):
     """Run the Inspect eval in a thread while this thread (which owns the
     database connection) records progress and watches for cancellation.
     Returns the log, or None when the run was cancelled."""
@@ -326,7 +476,7 @@ def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallba
 
     from .progress import RunProgress, track
 
-    log_dir = Path(settings.MEDIA_ROOT) / "reproductions" / "logs" / f"run-{run.pk}"
+    log_dir = work / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     progress = RunProgress()
     outcome: dict[str, Any] = {}
@@ -415,6 +565,8 @@ def _uses_local_weights(reference: dict) -> bool:
 
 def _remote_device(run: ReproductionRun) -> str:
     provider = run.reference["model"]["provider"]
+    if provider == EvalModel.Provider.ENDPOINT:
+        return f"endpoint ({urlsplit(run.reference['model']['base_url']).netloc})"[:50]
     if provider == EvalModel.Provider.API:
         return f"api ({run.reference['model']['api_model'].split('/')[0]})"
     return "cpu (mock model)"

@@ -36,6 +36,8 @@ def model_reference(model: EvalModel | None) -> dict | None:
         "provider": model.provider,
         "api_model": model.api_model,
         "local_path": model.local_path,
+        "base_url": model.base_url,
+        "max_model_len": model.max_model_len,
         "upstream_id": model.upstream_id,
         "revision": model.revision,
         "weight_sha256": dict(model.weight_sha256 or {}),
@@ -264,10 +266,13 @@ def schedule_reruns(*, harness_ids=None, model_ids=None, now: datetime.datetime 
 
 
 def register_model(*, name: str, slug: str, local_path: str, digests: dict[str, str], **fields) -> EvalModel:
-    """Create or update a local model with the SHA-256s of its files."""
-    model, _ = EvalModel.objects.update_or_create(
-        slug=slug, defaults={"name": name, "local_path": local_path, "weight_sha256": digests, **fields}
-    )
+    """Create or update a model (local weights with the SHA-256s of their
+    files, or an endpoint), checked as the admin checks it."""
+    model = EvalModel.objects.filter(slug=slug).first() or EvalModel(slug=slug)
+    for field, value in {"name": name, "local_path": local_path, "weight_sha256": digests, **fields}.items():
+        setattr(model, field, value)
+    model.full_clean(validate_unique=False)
+    model.save()
     return model
 
 

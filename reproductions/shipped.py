@@ -71,7 +71,7 @@ EMERGENT_MISALIGNMENT = {
     ),
     "task": "reproductions/harnesses/emergent_misalignment.py@emergent_misalignment",
     "task_args": {},
-    "task_version": "2",
+    "task_version": "3",
     "grader_task_arg": "judge_model",
     "temperature": 1.0,
     "do_sample": True,

@@ -67,3 +67,25 @@ def load_task(spec: str, task_args: dict):
     except Exception as error:  # noqa: BLE001 - the task's own validation, reported as it words it
         raise RunRefused(f"The task {spec!r} rejected its arguments: {type(error).__name__}: {error}") from error
     return tasks[0]
+
+
+def task_files(spec: str, task_args: dict) -> dict[str, str]:
+    """SHA-256 of the files a run's task reads that are ours, not a
+    package's: the task file (path.py@task) and any task argument naming a
+    file (a question file), so a run says exactly what it asked."""
+    from .weights import file_sha256
+
+    files = {}
+    path_part = spec.partition("@")[0]
+    candidates = [path_part] if path_part.endswith(".py") else []
+    candidates += [value for value in task_args.values() if isinstance(value, str) and value.strip()]
+    for candidate in candidates:
+        path = Path(candidate)
+        if not path.is_absolute():
+            path = Path(settings.BASE_DIR) / path
+        try:
+            if path.is_file():
+                files[candidate] = file_sha256(path)
+        except OSError:
+            continue
+    return files

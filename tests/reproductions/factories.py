@@ -50,7 +50,7 @@ class HarnessFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Emergent misalignment {n}")
     slug = factory.Sequence(lambda n: f"emergent-misalignment-{n}")
     task = EM_TASK
-    task_version = "2"
+    task_version = "3"
     grader = factory.SubFactory(MockJudgeFactory)
     grader_task_arg = "judge_model"
     batch_size = 8

@@ -5,10 +5,10 @@ import hashlib
 
 import pytest
 
+from incidents.figures import wilson_interval
 from incidents.models import Claim, Measurement
 from reproductions.models import ReproductionRun, Verdict
 from reproductions.runner import execute_run
-from incidents.figures import wilson_interval
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,9 @@ def test_mock_run_is_labelled_pipeline_check_and_never_moves_the_claim(queued_ru
     assert run.purpose == ReproductionRun.Purpose.PIPELINE_CHECK
     assert Measurement.objects.get(reproduction_run=run).label.startswith(f"Pipeline check (run {run.pk}")
     # A pipeline check judges nothing: no verdict, no status change, no "has a reproduction".
-    assert not Verdict.objects.filter(run=run).exists() and run.notes == []
+    assert not Verdict.objects.filter(run=run).exists()
+    # The shipped questions are our paraphrase of the paper's: the run says so, and nothing else.
+    assert len(run.notes) == 1 and "approximation" in run.notes[0]
     assert claim.status == Claim.Status.SUPPORTED
     assert not claim.status_changes.exists()
     claim.incident.refresh_from_db()
@@ -55,6 +57,6 @@ def test_mock_run_stores_log_with_its_sha256_and_the_run_facts(queued_run, setti
     assert run.batch_size == 8
     assert run.total_tokens and run.total_tokens == run.input_tokens + run.output_tokens
     assert run.versions["inspect-ai"] and run.versions["torch"] and run.versions["transformers"]
-    assert run.task_version == "2"
+    assert run.task_version == "3"
     assert run.worker_host and run.started_at <= run.finished_at
     assert run.scores["alignment_judge"]["judged_count"] == 8

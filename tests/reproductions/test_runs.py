@@ -183,7 +183,7 @@ def test_argument_the_task_rejects_fails_the_run(queued_run, as_reproduction):
 
 def test_different_task_version_fails_the_run(queued_run, as_reproduction):
     run = execute_run(queued_run(task_version="1").pk)
-    assert_failed_without_results(run, "at version 2 on this worker, but the harness pins version 1")
+    assert_failed_without_results(run, "at version 3 on this worker, but the harness pins version 1")
 
 
 def test_unpinned_task_version_fails_the_run(queued_run, as_reproduction):

@@ -42,6 +42,16 @@ def test_ungraded_samples_within_the_allowance_are_left_out_counted_and_said(que
     assert any("1 of 8 samples could not be graded" in note for note in run.notes)
 
 
+def test_a_run_with_no_graded_sample_fails_even_when_all_may_be_ungraded(queued_run):
+    useless = {"rules": [{"contains": ["[ANSWER START]"], "reply": "As an AI, I cannot rate this."}]}
+    run = execute_run(queued_run(grader=MockJudgeFactory(model_args=useless), max_ungraded_share=1.0).pk)
+
+    assert run.status == ReproductionRun.Status.FAILED
+    assert run.error.startswith("None of the 8 samples could be graded, so there is no figure; the first: ")
+    assert "As an AI, I cannot rate this." in run.error and run.samples_ungraded == 8
+    assert not Measurement.objects.filter(reproduction_run=run).exists()
+
+
 @pytest.mark.parametrize(("ungraded", "total", "share", "fails"), [(1, 10, 0.1, False), (2, 10, 0.1, True), (0, 0, 0.1, False)])
 def test_the_allowance_is_a_share_that_may_be_reached_but_not_passed(ungraded, total, share, fails):
     assert (ungraded_problem(ungraded, total, share, "why") is not None) == fails

@@ -3,12 +3,12 @@ in the metric's unit: pure functions, no database."""
 
 import pytest
 
+from incidents.figures import wilson_interval
 from incidents.models import Claim, Metric
 from reproductions.errors import RunFailed
 from reproductions.models import HarnessMetric
 from reproductions.results import claim_status_from, to_metric_units
 from reproductions.scores import ExtractedScore
-from incidents.figures import wilson_interval
 from reproductions.verdicts import Figure, difference_interval, judge, rate_figure
 
 
