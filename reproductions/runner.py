@@ -12,6 +12,7 @@ failed with the reason in words, keeping what was recorded so far.
 import logging
 import math
 import os
+import re
 import tempfile
 import threading
 import time
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 LOCAL_PROVIDERS = EvalModel.LOCAL_WEIGHTS
 SERVED_PROVIDERS = EvalModel.SERVED
+# A dated snapshot in an API model's name: gpt-4o-2024-08-06, claude-3-7-sonnet-20250219.
+DATED_SNAPSHOT = re.compile(r"(?<!\d)(19|20)\d{2}-?[01]\d-?[0-3]\d(?!\d)")
 ENGINE_OF = {
     EvalModel.Provider.VLLM: "vllm",
     EvalModel.Provider.SGLANG: "sglang",
@@ -331,8 +334,14 @@ def serving_notes(reference: dict, seed, serving: dict) -> list[str]:
             if seed is not None:
                 notes.append(f"The seed ({seed}) was sent with each request to {who}; whether the endpoint honours it "
                              "is not known here.")
-        elif provider == EvalModel.Provider.API and seed is not None:
-            vendor = (ref.get("api_model") or "").split("/")[0]
+        elif provider == EvalModel.Provider.API:
+            name = ref.get("api_model") or ""
+            if not DATED_SNAPSHOT.search(name):
+                notes.append(f"{who.capitalize()} is the API model {name}, which names no dated snapshot: its vendor "
+                             "may change what answers under that name, so a later re-run may not ask the same model.")
+            if seed is None:
+                continue
+            vendor = name.split("/")[0]
             if vendor == "anthropic":
                 notes.append(f"Anthropic's API takes no seed: {who}'s answers cannot be repeated by seed.")
             else:

@@ -205,10 +205,15 @@ def ref(provider, **fields):
 
 
 def test_what_a_run_cannot_promise_is_said_by_provider():
-    notes = runner.serving_notes({"model": ref("hf"), "grader": ref("api", api_model="anthropic/claude-x")}, 7, {})
+    notes = runner.serving_notes(
+        {"model": ref("hf"), "grader": ref("api", api_model="anthropic/claude-3-7-sonnet-20250219")}, 7, {})
     assert "hf provider ignores the seed (7) for the model under test" in notes[0]
     assert "counts each batch's padding" in notes[1]
-    assert "Anthropic's API takes no seed" in notes[2]
+    assert "Anthropic's API takes no seed" in notes[2] and len(notes) == 3
+    notes = runner.serving_notes({"model": ref("api", api_model="openai/gpt-4o-2024-08-06"),
+                                  "grader": ref("api", api_model="openai/gpt-4o")}, None, {})
+    assert notes == ["The grader is the API model openai/gpt-4o, which names no dated snapshot: its vendor may change "
+                     "what answers under that name, so a later re-run may not ask the same model."]
     served = {"model": {"base_url": "http://gpu-1:8000/v1", "reported": {"id": "org/model"}}}
     notes = runner.serving_notes({"model": ref("openai-compatible", base_url="http://gpu-1:8000/v1")}, None, served)
     assert notes == ["The model under test was served by an external endpoint at http://gpu-1:8000/v1, which reported "
