@@ -260,12 +260,18 @@ def vllm_offline(folder: Path, device: str, samples: int, in_flight: int, prompt
         "--max-num-seqs", str(in_flight), "--enable-prefix-caching", "--seed", "0", "--output-json", str(result),
     ]
     print("engine's own:", " ".join(args), flush=True)
-    process = subprocess.run(  # noqa: S603 - our own command line, no shell
-        args, capture_output=True, text=True, env=engines.gpu_environment(device), timeout=engines.STARTUP_SECONDS
+    # Its own process group, stopped whole (vLLM's engine core too) however it ends.
+    process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=engines.gpu_environment(device),
+        start_new_session=True,
     )
-    tokens = VLLM_OUTPUT_TOKENS.search(process.stdout)
+    try:
+        stdout, stderr = process.communicate(timeout=engines.STARTUP_SECONDS)
+    finally:
+        engines.stop(process)
+    tokens = VLLM_OUTPUT_TOKENS.search(stdout)
     if process.returncode != 0 or tokens is None or not result.is_file():
-        tail = " | ".join((process.stdout + process.stderr).strip().splitlines()[-5:])
+        tail = " | ".join((stdout + stderr).strip().splitlines()[-5:])
         raise RuntimeError(f"vllm bench throughput failed (exit {process.returncode}): {tail}")
     figures = json.loads(result.read_text())
     return Throughput(

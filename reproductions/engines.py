@@ -76,6 +76,7 @@ class Endpoint:
     model: str  # the name requests ask for
     started_here: bool
     folder: str = ""  # the pinned weights folder, for local weights
+    folder_confirmed: bool = True  # False: a running server that does not say which folder it serves
     reported: dict = field(default_factory=dict)
     command: list = field(default_factory=list)
     startup_seconds: float | None = None
@@ -103,15 +104,26 @@ def gpu_environment(device: str, environ: dict | None = None) -> dict:
     return env
 
 
+# Flags the worker sets itself: a model's extra flags may not move the server
+# off loopback, onto another port or other weights, or rename what it serves.
+RESERVED_FLAGS = {"host", "port", "model", "model-path", "served-model-name", "alias", "tokenizer", "api-key"}
+
+
 def _flags(extra: dict) -> list[str]:
-    """Extra engine flags from a model's settings: {"gpu-memory-utilization": 0.45, "enforce-eager": true}."""
+    """Extra engine flags from a model's settings: {"gpu-memory-utilization": 0.45, "enforce-eager": true,
+    "hf-overrides": {...}} (objects and lists as JSON, as the engines read them)."""
     args = []
     for name, value in extra.items():
-        flag = "--" + str(name).lstrip("-").replace("_", "-")
+        key = str(name).lstrip("-").replace("_", "-")
+        if key in RESERVED_FLAGS:
+            raise RunRefused(f"The engine flag --{key} is set by the worker; remove it from the model's settings.")
+        flag = "--" + key
         if value is True:
             args.append(flag)
         elif value is False or value is None:
             continue
+        elif isinstance(value, (dict, list)):
+            args += [flag, json.dumps(value)]
         else:
             args += [flag, str(value)]
     return args
@@ -131,8 +143,7 @@ def command(spec: ServeSpec) -> list[str]:
             args += ["--max-model-len", str(spec.max_model_len)]
         if spec.seed is not None:
             args += ["--seed", str(spec.seed)]
-        if not spec.device.startswith("cuda"):
-            args += ["--device", "cpu"]
+        # No --device: vLLM removed it (0.10); a CPU build finds its platform, and the GPU is CUDA_VISIBLE_DEVICES.
     elif spec.engine == "sglang":
         args = [sys.executable, "-m", "sglang.launch_server", "--model-path", folder,
                 "--served-model-name", spec.served_name, "--host", spec.host, "--port", str(spec.port),
@@ -210,15 +221,14 @@ def serve(spec: ServeSpec, *, timeout: float = STARTUP_SECONDS):
     started = time.monotonic()
     process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
         args, stdout=log, stderr=subprocess.STDOUT, env=gpu_environment(spec.device), start_new_session=True,
-        cwd=PROJECT_ROOT,
+        cwd=PROJECT_ROOT, preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
     )
     try:
         name = served_name(spec)
-        entries = _wait_until_serving(process, base_url, timeout, log.name, spec.engine)
+        entries = _wait_until_serving(process, base_url, timeout, log.name, spec.engine, name)
         endpoint = Endpoint(
             engine=spec.engine, base_url=base_url, model=name, started_here=True, folder=str(spec.folder),
-            reported=describe(entries, name) or {"id": name}, command=args,
-            startup_seconds=round(time.monotonic() - started, 1),
+            reported=describe(entries, name), command=args, startup_seconds=round(time.monotonic() - started, 1),
         )
         yield endpoint
     finally:
@@ -227,7 +237,21 @@ def serve(spec: ServeSpec, *, timeout: float = STARTUP_SECONDS):
         Path(log.name).unlink(missing_ok=True)
 
 
-def _wait_until_serving(process, base_url: str, timeout: float, log_path: str, engine: str) -> list[dict]:
+def _die_with_parent() -> None:
+    """In the server's process, before exec: SIGTERM when the worker dies
+    (hard time limit, OOM killer), so no server outlives its run holding the
+    GPU. Linux only; elsewhere the run's own stop is all there is."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _wait_until_serving(process, base_url: str, timeout: float, log_path: str, engine: str, name: str) -> list[dict]:
+    """The server's model list once it serves `name` (another process that
+    took the port first would not)."""
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
@@ -236,7 +260,9 @@ def _wait_until_serving(process, base_url: str, timeout: float, log_path: str, e
                 f"{_tail(log_path)}"
             )
         try:
-            return list_models(base_url, LOCAL_API_KEY, timeout=5)
+            entries = list_models(base_url, LOCAL_API_KEY, timeout=5)
+            if describe(entries, name):
+                return entries
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, ValueError):
             pass
         if time.monotonic() >= deadline:
@@ -245,17 +271,23 @@ def _wait_until_serving(process, base_url: str, timeout: float, log_path: str, e
 
 
 def stop(process) -> None:
-    """SIGTERM to the server's process group, SIGKILL after STOP_SECONDS."""
-    if process.poll() is not None:
-        return
+    """SIGTERM to the server's whole process group (an engine's own workers
+    too, even when its first process has already exited), SIGKILL after
+    STOP_SECONDS."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        process.poll()
+        return
+    try:
         process.wait(STOP_SECONDS)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left
     except ProcessLookupError:
         pass
+    process.wait()
 
 
 def _tail(path: str, lines: int = 5) -> str:
@@ -268,10 +300,12 @@ def _tail(path: str, lines: int = 5) -> str:
 
 def connect(base_url: str, name: str, *, engine: str = "", api_key: str | None = None,
             pinned_folder: Path | None = None) -> Endpoint:
-    """A server already running: check it answers and serves `name`; when
-    the model is ours (a pinned folder), that it serves that folder."""
+    """A server already running: check it answers and serves `name`. An
+    external endpoint's address is used as given; a server of one of our
+    engines answers under /v1, and must say it serves the pinned folder
+    (`folder_confirmed` is False when it does not say which folder)."""
     base_url = base_url.rstrip("/")
-    if not base_url.endswith("/v1"):
+    if engine in ENGINES and not base_url.endswith("/v1"):
         base_url += "/v1"
     try:
         entries = list_models(base_url, api_key)
@@ -281,9 +315,34 @@ def connect(base_url: str, name: str, *, engine: str = "", api_key: str | None =
     if not reported:
         listed = ", ".join(str(entry.get("id")) for entry in entries) or "nothing"
         raise RunRefused(f"The server at {base_url} does not serve {name!r}; it lists {listed}.")
-    if pinned_folder is not None and reported.get("root") and Path(reported["root"]) != Path(pinned_folder):
+    endpoint = Endpoint(engine=engine or "external", base_url=base_url, model=name, started_here=False,
+                        reported=reported)
+    if pinned_folder is None:
+        return endpoint
+    served_from = _served_folder(engine, base_url, reported, api_key)
+    endpoint.folder = str(pinned_folder)
+    if served_from is None:
+        endpoint.folder_confirmed = False
+    elif Path(served_from).resolve() != Path(pinned_folder).resolve():
         raise RunRefused(
-            f"The server at {base_url} serves {name!r} from {reported['root']}, not the pinned folder "
+            f"The server at {base_url} serves {name!r} from {served_from}, not the pinned folder "
             f"{pinned_folder}; start it on the pinned folder or let the worker start it."
         )
-    return Endpoint(engine=engine or "external", base_url=base_url, model=name, started_here=False, reported=reported)
+    return endpoint
+
+
+def _served_folder(engine: str, base_url: str, reported: dict, api_key: str | None) -> str | None:
+    """The weights folder a running server says it serves: vLLM's `root`
+    (its --model), SGLang's /get_model_info `model_path`; None when the
+    server does not say (llama.cpp)."""
+    if engine == "sglang":
+        request = urllib.request.Request(base_url.removesuffix("/v1") + "/get_model_info")
+        if api_key:
+            request.add_header("Authorization", f"Bearer {api_key}")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - an operator's server
+                return json.load(response).get("model_path")
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+    root = reported.get("root")
+    return root if root and root != reported.get("id") else None

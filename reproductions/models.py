@@ -10,6 +10,8 @@ measurements with the claim's published figure *for the model that ran*
 *reproduced* or *not reproduced* (reproductions.results.record_results).
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -144,8 +146,14 @@ class EvalModel(CleanText):
                 errors["base_url"] = "An OpenAI-compatible endpoint needs its base URL, e.g. http://gpu-1:8000/v1."
             if not self.api_model:
                 errors["api_model"] = "Name the model as the endpoint serves it (GET /v1/models lists them)."
-        if self.base_url and not self.base_url.startswith(("http://", "https://")):
-            errors["base_url"] = "Give an http:// or https:// address."
+        if self.base_url:
+            parts = urlsplit(self.base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                errors["base_url"] = "Give an http:// or https:// address."
+            elif parts.username or parts.password or parts.query or parts.fragment:
+                # The address is shown on runs, in the API and in the public log: a key never goes in it.
+                errors["base_url"] = ("Give the address without credentials or query (runs show it publicly); "
+                                      "name the variable holding the key in model_args as api_key_env.")
         if self.base_url and self.provider not in self.SERVED:
             errors["base_url"] = "Only served models (vllm, sglang, llama-cpp, openai-compatible) have a base URL."
         if self.provider == self.Provider.API and not self.api_model:

@@ -31,15 +31,18 @@ from .devices import Device, pinned_versions, resolve_dtype, select_device, stac
 from .errors import RunFailed, RunRefused
 from .locks import run_lock
 from .models import EvalModel, ReproductionRun
-from .weights import file_sha256, verify_weights
+from .weights import file_sha256, verify_weights, weights_dir
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
 LOCAL_PROVIDERS = EvalModel.LOCAL_WEIGHTS
 SERVED_PROVIDERS = EvalModel.SERVED
-# A dated snapshot in an API model's name: gpt-4o-2024-08-06, claude-3-7-sonnet-20250219.
-DATED_SNAPSHOT = re.compile(r"(?<!\d)(19|20)\d{2}-?[01]\d-?[0-3]\d(?!\d)")
+# A pinned snapshot in an API model's name: a date (gpt-4o-2024-08-06,
+# claude-3-7-sonnet-20250219), a month-day suffix (gpt-4-0613) or a version
+# number (gemini-2.0-flash-001).
+DATED_SNAPSHOT = re.compile(r"(?<!\d)(19|20)\d{2}-?[01]\d-?[0-3]\d(?!\d)|-\d{3,4}$")
+CPU_ENGINES = {"llama-cpp"}  # xllamacpp's wheel is a CPU build: its runs are pipeline checks
 ENGINE_OF = {
     EvalModel.Provider.VLLM: "vllm",
     EvalModel.Provider.SGLANG: "sglang",
@@ -325,7 +328,12 @@ def serving_notes(reference: dict, seed, serving: dict) -> list[str]:
             if role == "model":
                 notes.append("Token counts come from the hf provider, which counts each batch's padding: they "
                              "overstate the tokens read and written.")
-        elif provider == EvalModel.Provider.ENDPOINT:
+        elif serving.get(role, {}).get("folder_confirmed") is False:
+            notes.append(
+                f"The server already running at {serving[role]['base_url']} does not say which folder it serves: the "
+                f"pinned weights of {who} were hashed here, but that they are the ones it serves is not confirmed."
+            )
+        if provider == EvalModel.Provider.ENDPOINT:
             served = serving.get(role, {})
             notes.append(
                 f"{who.capitalize()} was served by an external endpoint at {served.get('base_url', ref.get('base_url'))}, "
@@ -372,6 +380,8 @@ def purpose_of(reference: dict, device: Device) -> str:
         if ref["provider"] == EvalModel.Provider.MOCK or ref.get("is_stand_in"):
             return ReproductionRun.Purpose.PIPELINE_CHECK
         if ref["provider"] in LOCAL_PROVIDERS and not device.is_gpu:
+            return ReproductionRun.Purpose.PIPELINE_CHECK
+        if ENGINE_OF.get(ref["provider"]) in CPU_ENGINES:
             return ReproductionRun.Purpose.PIPELINE_CHECK
     return ReproductionRun.Purpose.REPRODUCTION
 
@@ -437,15 +447,15 @@ def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: Exit
     provider = model_ref["provider"]
     if provider == EvalModel.Provider.ENDPOINT:
         return engines.connect(model_ref["base_url"], model_ref["api_model"], api_key=_api_key(model_ref))
-    folder = verify_weights(model_ref["local_path"], model_ref.get("weight_sha256") or {})
     engine = ENGINE_OF[provider]
-    for served in serving.values():
-        if served.get("engine") == engine and served.get("folder") == str(folder):
+    for served in serving.values():  # the same pinned weights, already hashed and served for this run
+        if served.get("engine") == engine and served.get("folder") == str(weights_dir(model_ref["local_path"])):
             return engines.Endpoint(**{k: v for k, v in served.items() if k in engines.Endpoint.__dataclass_fields__})
+    folder = verify_weights(model_ref["local_path"], model_ref.get("weight_sha256") or {})
     spec = engines.ServeSpec(
         engine=engine, folder=folder, served_name=model_ref.get("upstream_id") or folder.name, dtype=dtype,
-        max_model_len=model_ref.get("max_model_len"), device=device.name, seed=seed,
-        extra_args=dict(model_ref.get("model_args") or {}),
+        max_model_len=model_ref.get("max_model_len"), device="cpu" if engine in CPU_ENGINES else device.name,
+        seed=seed, extra_args=dict(model_ref.get("model_args") or {}),
     )
     if model_ref.get("base_url"):
         endpoint = engines.connect(model_ref["base_url"], engines.served_name(spec), engine=engine, pinned_folder=folder)
@@ -466,8 +476,8 @@ def _api_key(model_ref: dict) -> str:
 
 
 def store_log(run: ReproductionRun, path: Path) -> None:
-    """Keep the Inspect log through the site's storage (STORAGES["default"]:
-    a folder, or object storage with AIKB_MEDIA_STORAGE=s3), so a worker on
+    """Keep the Inspect log through STORAGES["reproductions"] (the media
+    folder, or object storage with AIKB_REPRODUCTION_LOG_STORAGE=s3://…), so a worker on
     another machine needs no folder shared with the web server; samples go
     to the database (reproductions.samples)."""
     from django.core.files import File
@@ -567,8 +577,10 @@ def _token_usage(log) -> tuple[int | None, int | None, int | None]:
 
 
 def _uses_local_weights(reference: dict) -> bool:
+    """Whether the run needs this worker's device: local weights on a GPU engine (or hf)."""
     return any(
-        ref and ref["provider"] in LOCAL_PROVIDERS for ref in (reference.get("model"), reference.get("grader"))
+        ref and ref["provider"] in LOCAL_PROVIDERS and ENGINE_OF.get(ref["provider"]) not in CPU_ENGINES
+        for ref in (reference.get("model"), reference.get("grader"))
     )
 
 

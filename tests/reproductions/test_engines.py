@@ -6,6 +6,9 @@ import hashlib
 import json
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,7 +44,16 @@ def test_vllm_serves_the_pinned_folder_under_its_name_with_the_reference_setting
     assert flag(args, "--seed") == "7" and flag(args, "--port") == "8123" and flag(args, "--host") == "127.0.0.1"
     assert "--enable-prefix-caching" in args
     assert flag(args, "--gpu-memory-utilization") == "0.45" and "--enforce-eager" in args and "--disabled" not in args
-    assert "--model-path" not in args and "--device" not in args  # vLLM has neither on a GPU
+    assert "--model-path" not in args and "--device" not in args  # vLLM has neither
+    assert "--device" not in engines.command(spec("vllm", device="cpu"))  # removed in vLLM 0.10
+
+
+def test_engine_flags_are_json_where_structured_and_never_the_worker_s_own():
+    args = engines.command(spec("sglang", extra_args={"json_model_override_args": {"rope_scaling": {"factor": 4}}}))
+    assert flag(args, "--json-model-override-args") == '{"rope_scaling": {"factor": 4}}'
+    for reserved in ("host", "port", "served_model_name", "--model-path", "api-key"):
+        with pytest.raises(RunRefused, match="is set by the worker"):
+            engines.command(spec("vllm", extra_args={reserved: "0.0.0.0"}))
 
 
 def test_vllm_without_its_console_script_runs_the_module(monkeypatch):
@@ -147,6 +159,48 @@ def test_a_running_server_on_other_weights_is_refused(fake_server):
         engines.connect(server.url, "org/other")
 
 
+def test_a_running_server_is_matched_on_its_real_folder(fake_server, tmp_path):
+    real = tmp_path / "weights"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    server = fake_server([{"id": "org/model", "root": str(tmp_path / "link")}])
+    assert engines.connect(server.url, "org/model", engine="vllm", pinned_folder=real).folder_confirmed
+
+
+def test_a_running_server_that_does_not_say_its_folder_is_used_and_said(fake_server):
+    server = fake_server([{"id": "smollm2", "object": "model"}])  # llama.cpp names no folder
+    endpoint = engines.connect(server.url, "smollm2", engine="llama-cpp", pinned_folder=FOLDER)
+    assert endpoint.folder_confirmed is False and endpoint.folder == str(FOLDER)
+    notes = runner.serving_notes({"model": ref("llama-cpp")}, None, {"model": endpoint.record()})
+    assert notes == [f"The server already running at {server.url} does not say which folder it serves: the pinned "
+                     "weights of the model under test were hashed here, but that they are the ones it serves is not "
+                     "confirmed."]
+
+
+def test_sglang_is_asked_for_its_model_path(monkeypatch, fake_server):
+    server = fake_server([{"id": "org/model", "root": "org/model"}])
+    asked = []
+
+    def model_info(request, timeout):
+        asked.append(request.full_url)
+        raise urllib.error.URLError("refused")
+
+    real_open = urllib.request.urlopen
+    monkeypatch.setattr(engines.urllib.request, "urlopen",
+                        lambda request, timeout: model_info(request, timeout)
+                        if "get_model_info" in getattr(request, "full_url", "") else real_open(request, timeout=timeout))
+    endpoint = engines.connect(server.url, "org/model", engine="sglang", pinned_folder=FOLDER)
+    assert asked == [server.url.removesuffix("/v1") + "/get_model_info"] and endpoint.folder_confirmed is False
+
+
+def test_an_external_endpoint_address_is_used_as_given(fake_server):
+    server = fake_server([{"id": "m"}])
+    base = server.url.removesuffix("/v1")
+    with pytest.raises(RunFailed, match="did not answer GET /models"):
+        engines.connect(base, "m")  # no /v1 added for an endpoint: its address is its own
+    assert engines.connect(base, "m", engine="vllm").base_url == server.url
+
+
 def test_a_server_that_does_not_answer_fails_the_run_in_words():
     with pytest.raises(RunFailed, match="did not answer GET /models"):
         engines.connect(f"http://127.0.0.1:{engines.free_port()}/v1", "org/model")
@@ -159,6 +213,32 @@ def test_a_server_that_exits_at_start_fails_with_its_own_words(monkeypatch, tmp_
     monkeypatch.setattr(engines, "command", lambda spec: [str(script)])
     with pytest.raises(RunFailed, match=r"stopped before it answered \(exit code 3\).*no kernel image"):
         with engines.serve(spec("vllm", port=0), timeout=30):
+            pass
+
+
+def test_an_engine_s_leftover_processes_are_stopped_when_it_exits_at_start(monkeypatch, tmp_path):
+    script = tmp_path / "engine"
+    pid_file = tmp_path / "child"
+    script.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > {pid_file}\nexit 1\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(engines, "command", lambda spec: [str(script)])
+    with pytest.raises(RunFailed, match="exit code 1"):
+        with engines.serve(spec("vllm", port=0), timeout=30):
+            pass
+    child = int(pid_file.read_text())
+    time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
+
+
+def test_another_server_on_the_port_is_not_taken_for_the_engine(monkeypatch, tmp_path, fake_server):
+    squatter = fake_server([{"id": "someone-else"}])
+    script = tmp_path / "engine"
+    script.write_text("#!/bin/sh\nexec sleep 60\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(engines, "command", lambda spec: [str(script)])
+    port = int(squatter.url.rsplit(":", 1)[1].split("/")[0])
+    with pytest.raises(RunFailed, match="did not answer within 1 s"):
+        with engines.serve(spec("vllm", port=port), timeout=1):
             pass
 
 
@@ -236,8 +316,24 @@ def test_an_endpoint_key_comes_from_the_variable_its_model_names(monkeypatch):
     assert runner._api_key(ref("openai-compatible")) == engines.LOCAL_API_KEY
 
 
+@pytest.mark.parametrize("name, pinned", [("openai/gpt-4o-2024-08-06", True), ("anthropic/claude-3-7-sonnet-20250219", True),
+                                          ("openai/gpt-4-0613", True), ("google/gemini-2.0-flash-001", True),
+                                          ("openai/gpt-4o", False), ("anthropic/claude-sonnet-4-5", False)])
+def test_which_api_names_pin_a_snapshot(name, pinned):
+    assert bool(runner.DATED_SNAPSHOT.search(name)) is pinned
+
+
+def test_llama_cpp_runs_on_the_cpu_and_are_pipeline_checks_even_on_a_gpu_worker():
+    reference = {"model": ref("llama-cpp", is_stand_in=False), "grader": ref("api", api_model="openai/gpt-4o-2024-08-06")}
+    assert runner.purpose_of(reference, runner.Device("cuda:0")) == "pipeline-check"
+    assert not runner._uses_local_weights(reference)
+    assert runner.purpose_of({"model": ref("vllm")}, runner.Device("cuda:0")) == "reproduction"
+
+
 def test_a_grader_on_the_model_s_weights_shares_its_server(monkeypatch, tmp_path):
-    monkeypatch.setattr(runner, "verify_weights", lambda path, digests: tmp_path)
+    hashed = []
+    monkeypatch.setattr(runner, "verify_weights", lambda path, digests: hashed.append(path) or tmp_path)
+    monkeypatch.setattr(runner, "weights_dir", lambda path: tmp_path)
     started = []
 
     class Started:
@@ -257,6 +353,7 @@ def test_a_grader_on_the_model_s_weights_shares_its_server(monkeypatch, tmp_path
         serving["model"] = first.record()
         again = runner.serve_model(ref("vllm", local_path="m"), runner.Device("cuda:0"), "bfloat16", 3, servers, serving)
     assert len(started) == 1 and started[0].seed == 3 and started[0].device == "cuda:0"
+    assert hashed == ["m"]  # hashed once, not again for the grader
     assert again.base_url == first.base_url and again.folder == str(tmp_path)
 
 
@@ -268,6 +365,9 @@ def test_model_settings_say_what_each_provider_needs():
     assert set(error.value.message_dict) == {"base_url", "api_model"}
     with pytest.raises(ValidationError, match="http:// or https://"):
         EvalModel(name="x", slug="x", provider="openai-compatible", base_url="gpu-1:8000", api_model="m").clean()
+    for secret in ("https://user:key@gpu-1/v1", "https://gpu-1/v1?api-key=abc"):
+        with pytest.raises(ValidationError, match="without credentials or query"):
+            EvalModel(name="x", slug="x", provider="openai-compatible", base_url=secret, api_model="m").clean()
     with pytest.raises(ValidationError, match="Only served models"):
         EvalModel(name="x", slug="x", provider="hf", local_path="m", base_url="http://gpu-1:8000/v1").clean()
     with pytest.raises(ValidationError, match="folder that holds its weights"):
