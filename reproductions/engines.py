@@ -62,6 +62,7 @@ class ServeSpec:
     max_model_len: int | None = None
     device: str = "cpu"  # "cpu" or "cuda:N" as this worker sees it
     seed: int | None = None
+    in_flight: int | None = None  # requests the run sends together (llama.cpp's slots)
     extra_args: dict = field(default_factory=dict)
     host: str = "127.0.0.1"
     port: int = 0
@@ -157,6 +158,8 @@ def command(spec: ServeSpec) -> list[str]:
     elif spec.engine == "llama-cpp":
         args = [sys.executable, "-m", "reproductions.llamacpp_serve", str(gguf_file(spec.folder)),
                 "--alias", spec.served_name, "--host", spec.host, "--port", str(spec.port)]
+        if spec.in_flight:
+            args += ["--parallel", str(spec.in_flight)]
         if spec.max_model_len:
             args += ["--ctx-per-slot", str(spec.max_model_len)]
         if spec.seed is not None:

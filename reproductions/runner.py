@@ -405,7 +405,7 @@ def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batc
     if provider in SERVED_PROVIDERS:
         endpoint = serve_model(model_ref, device, dtype, harness.get("generation", {}).get("seed"),
                                servers if servers is not None else ExitStack(),
-                               serving if serving is not None else {})
+                               serving if serving is not None else {}, in_flight=batch_size)
         if serving is not None:
             serving[role] = {**endpoint.record(), "max_connections": batch_size}
         inspect_args = {} if provider in LOCAL_PROVIDERS else {k: v for k, v in extra.items() if k != "api_key_env"}
@@ -439,7 +439,8 @@ def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batc
         raise RunRefused(f"Could not load the model from {folder}: {type(error).__name__}: {error}") from error
 
 
-def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: ExitStack, serving: dict) -> engines.Endpoint:
+def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: ExitStack, serving: dict,
+                in_flight: int | None = None) -> engines.Endpoint:
     """The server a served model is reached through: an external endpoint
     as it is (asked what it serves), a server already running on the pinned
     folder, or one the worker starts for the run. A grader on the same
@@ -455,7 +456,7 @@ def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: Exit
     spec = engines.ServeSpec(
         engine=engine, folder=folder, served_name=model_ref.get("upstream_id") or folder.name, dtype=dtype,
         max_model_len=model_ref.get("max_model_len"), device="cpu" if engine in CPU_ENGINES else device.name,
-        seed=seed, extra_args=dict(model_ref.get("model_args") or {}),
+        seed=seed, in_flight=in_flight, extra_args=dict(model_ref.get("model_args") or {}),
     )
     if model_ref.get("base_url"):
         endpoint = engines.connect(model_ref["base_url"], engines.served_name(spec), engine=engine, pinned_folder=folder)

@@ -74,10 +74,13 @@ def run_log(request, pk: int):
     run = get_object_or_404(ReproductionRun, pk=pk)
     if not run.log_file:
         raise Http404("This run has no Inspect log.")
+    # exists() first: object storage answers a missing key with its own error, not FileNotFoundError.
+    if not run.log_file.storage.exists(run.log_file.name):
+        raise Http404("The run's log file is missing from the log storage.")
     try:
         size = run.log_file.size
     except FileNotFoundError:
-        raise Http404("The run's log file is missing from the media storage.") from None
+        raise Http404("The run's log file is missing from the log storage.") from None
     stored = StoredFile(
         name=run.log_file.name,
         size=size,

@@ -71,7 +71,8 @@ def test_sglang_and_llama_cpp_commands(tmp_path):
     args = engines.command(spec("llama-cpp", folder=tmp_path, device="cpu"))
     assert args[1:4] == ["-m", "reproductions.llamacpp_serve", str(tmp_path / "model.Q4_1.gguf")]
     assert flag(args, "--alias") == "emergent-misalignment/Qwen-Coder-Insecure" and flag(args, "--seed") == "7"
-    assert flag(args, "--ctx-per-slot") == "4096"
+    assert flag(args, "--ctx-per-slot") == "4096" and "--parallel" not in args
+    assert flag(engines.command(spec("llama-cpp", folder=tmp_path, in_flight=4)), "--parallel") == "4"
     (tmp_path / "other.gguf").write_bytes(b"GGUF")
     with pytest.raises(RunRefused, match="exactly one .gguf file; .* holds 2"):
         engines.command(spec("llama-cpp", folder=tmp_path))

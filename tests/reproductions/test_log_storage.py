@@ -51,3 +51,23 @@ def test_a_run_keeps_its_log_through_the_storage_and_the_site_serves_it_from_the
     assert run.samples.count() == 8  # the transcripts are in the database
     response = client.get(reverse("reproduction-run-log", args=[run.pk]))
     assert response.status_code == 200 and b"".join(response.streaming_content) == body
+
+
+class MissingKeyError(Exception):
+    """What an object store raises for a key it does not hold (botocore's ClientError): not FileNotFoundError."""
+
+
+class ObjectStorage(InMemoryStorage):
+    def size(self, name):
+        if not self.exists(name):
+            raise MissingKeyError(f"404 Not Found: {name}")
+        return super().size(name)
+
+
+def test_a_log_missing_from_object_storage_is_a_404_not_a_server_error(queued_run, monkeypatch, client):
+    store = ObjectStorage()
+    monkeypatch.setattr(ReproductionRun._meta.get_field("log_file"), "storage", store)
+    run = execute_run(queued_run().pk)
+    store.delete(run.log_file.name)
+    response = client.get(reverse("reproduction-run-log", args=[run.pk]))
+    assert response.status_code == 404

@@ -140,6 +140,8 @@ def test_the_worker_serves_the_pinned_weights_and_a_local_judge_for_the_run(work
     assert model["engine"] == "llama-cpp" and model["started_here"] and model["folder"] == str(gguf_folder)
     assert judge["base_url"] == model["base_url"]  # one server for the model and its judge
     assert model["reported"]["id"] == ALIAS and model["command"][2] == "reproductions.llamacpp_serve"
+    command = model["command"]
+    assert command[command.index("--parallel") + 1] == str(IN_FLIGHT)  # as many slots as requests in flight
     # The server the worker started is gone with the run.
     with pytest.raises(OSError):
         urllib.request.urlopen(model["base_url"] + "/models", timeout=2)
