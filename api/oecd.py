@@ -14,23 +14,20 @@ incidents.oecd_schema's.
 
 import json
 
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.urls import reverse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents.models import Incident
 from incidents.oecd_document import incident_document
 from incidents.oecd_schema import incident_schema, set_schema
-from incidents.visibility import resolve_public_id
 
 from .renderers import FastJSONRenderer
 from .shared_responses import SharedResponseMixin
 from .views import ApiViewMixin
-from .visibility import can_see_drafts, visible_incidents
+from .visibility import visible_incidents
 
 SCHEMA_MEDIA_TYPE = "application/schema+json"
 
@@ -55,23 +52,13 @@ class OecdDocumentView(SharedResponseMixin, ApiViewMixin, APIView):
         },
     )
     def get(self, request, public_id):
-        redirect = self._merged_redirect(public_id)
+        redirect = self.merged_redirect(public_id, "api:incident-oecd")
         if redirect is not None:
             return redirect
         incident = visible_incidents(request.user).filter(public_id=public_id).first()
         if incident is None:
             raise exceptions.NotFound("No published incident has this identifier.")
         return Response(incident_document(incident))
-
-    def _merged_redirect(self, public_id):
-        if not Incident.objects.filter(public_id=public_id, merged_into__isnull=False).exists():
-            return None
-        try:
-            target = resolve_public_id(public_id, include_drafts=can_see_drafts(self.request.user))
-        except Http404:
-            return None
-        url = reverse("api:incident-oecd", kwargs={"public_id": target.public_id})
-        return HttpResponsePermanentRedirect(self.request.build_absolute_uri(url))
 
 
 def _schema_response(schema: dict) -> HttpResponse:

@@ -72,6 +72,21 @@ class ApiViewMixin:
         actions = super().get_extra_actions()
         return actions if cls.exportable else [a for a in actions if a.__name__ != "export"]
 
+    def merged_redirect(self, public_id: str, url_name: str):
+        """301 to the surviving entry's `url_name` address, query kept, when
+        `public_id` was merged (followed through chains, by
+        incidents.visibility) and the reader may see the survivor; else None."""
+        if not Incident.objects.filter(public_id=public_id, merged_into__isnull=False).exists():
+            return None
+        try:
+            target = resolve_public_id(public_id, include_drafts=can_see_drafts(self.request.user))
+        except Http404:
+            return None
+        url = reverse(url_name, kwargs={"public_id": target.public_id})
+        if self.request.META.get("QUERY_STRING"):
+            url += "?" + self.request.META["QUERY_STRING"]
+        return HttpResponsePermanentRedirect(self.request.build_absolute_uri(url))
+
     def list_query_params(self) -> set[str]:
         known = set(GLOBAL_QUERY_PARAMS) | LIST_QUERY_PARAMS
         filterset_class = getattr(self, "filterset_class", None)
@@ -425,24 +440,11 @@ class IncidentViewSet(CitationMixin, ReadWriteViewSet):
         return self.prepare_item(super().get_object())
 
     def retrieve(self, request, *args, **kwargs):
-        redirect = self._merged_redirect(kwargs[self.lookup_field])
+        redirect = self.merged_redirect(kwargs[self.lookup_field], "api:incident-detail")
         if redirect is not None:
             return redirect
         return super().retrieve(request, *args, **kwargs)
 
-    def _merged_redirect(self, public_id):
-        """301 to the surviving entry when `public_id` was merged (followed
-        through chains, by incidents.visibility), if the reader may see it."""
-        if not Incident.objects.filter(public_id=public_id, merged_into__isnull=False).exists():
-            return None
-        try:
-            target = resolve_public_id(public_id, include_drafts=can_see_drafts(self.request.user))
-        except Http404:
-            return None
-        url = reverse("api:incident-detail", kwargs={"public_id": target.public_id})
-        if self.request.META.get("QUERY_STRING"):
-            url += "?" + self.request.META["QUERY_STRING"]
-        return HttpResponsePermanentRedirect(self.request.build_absolute_uri(url))
 
 
 @extend_schema_view(

@@ -162,19 +162,13 @@ def questions() -> list[str]:
 def worker_path(endpoint: engines.Endpoint, samples: int, in_flight: int, sizes: Sizes, log_dir: Path) -> Throughput:
     """The harness through Inspect, as the worker runs it, with `in_flight` samples at once."""
     from inspect_ai import eval as inspect_eval
-    from inspect_ai.model import GenerateConfig, get_model
+    from inspect_ai.model import get_model
 
     from reproductions.harnesses.emergent_misalignment import emergent_misalignment
     from reproductions.mock_models import canned_responder
+    from reproductions.runner import eval_options, served_model
 
-    # Built as reproductions.runner.build_model builds a served model.
-    model = get_model(
-        f"openai-api/aikb/{endpoint.model}",
-        base_url=endpoint.base_url,
-        api_key=engines.LOCAL_API_KEY,
-        config=GenerateConfig(max_connections=in_flight),
-        memoize=False,
-    )
+    model = served_model(endpoint, in_flight)  # the worker's own model and eval options
     judge = get_model("mockllm/model", custom_outputs=canned_responder({"replies": [JUDGE_RATING]}), memoize=False)
     task = emergent_misalignment(judge_model=judge)
     epochs = math.ceil(samples / len(task.dataset))
@@ -183,14 +177,9 @@ def worker_path(endpoint: engines.Endpoint, samples: int, in_flight: int, sizes:
         task,
         model=model,
         log_dir=str(log_dir),
-        log_format="eval",
-        display="none",
         epochs=epochs,
         limit=math.ceil(samples / epochs),
-        max_connections=in_flight,
-        max_samples=in_flight,
-        fail_on_error=False,
-        score_display=False,
+        **eval_options(in_flight),
         **sizes.generation(),
     )[0]
     seconds = time.perf_counter() - started
@@ -317,15 +306,18 @@ def rows(device_name: str, on_gpu: bool, engine: str, model: str, sizes: Sizes, 
 
 
 def main() -> list[tuple]:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()  # the runner's own model and eval options are timed (no database is used)
     engine, device, device_name = choose_engine()
     on_gpu = device.startswith("cuda")
     sizes = Sizes.from_environment(on_gpu)
     with tempfile.TemporaryDirectory(prefix="aikb-bench-gpu-") as work_dir:
         work = Path(work_dir)
         folder, model = model_folder(engine, work)
-        slots = {"parallel": sizes.in_flight} if engine == "llama-cpp" else {}
         spec = engines.ServeSpec(engine=engine, folder=folder, served_name=folder.name, device=device,
-                                 extra_args=slots)
+                                 in_flight=sizes.in_flight)
         with engines.serve(spec) as endpoint:
             print(f"{device_name}: {engine} serving {model}, started in {endpoint.startup_seconds} s; "
                   f"{' '.join(endpoint.command)}", flush=True)

@@ -14,7 +14,7 @@ the Commission's template before calling this "the Article 73 template".
 
 from incidents.models import IncidentOrganisation
 
-from .documents import INCIDENT, NOT_YET_KNOWN, SCHEMA_PATH, clocks_json, field, iso, site_url
+from .documents import INCIDENT, NOT_YET_KNOWN, clocks_json, document_head, field, iso
 from .models import EU_MEMBER_STATES
 
 FORMAT = "aikb-article73-report"
@@ -136,16 +136,8 @@ def sections(report) -> dict:
 def article73_document(report, now=None) -> dict:
     """The report as a JSON-ready dict, for a report loaded with
     reporting.documents.with_document_data."""
-    incident = report.incident
     return {
-        "$schema": site_url(SCHEMA_PATH),
-        "format": FORMAT,
-        "version": VERSION,
-        "regime": report.regime,
-        "report": report.pk,
-        "url": site_url(report.get_absolute_url()),
-        "incident": incident.public_id,
-        "incident_url": site_url(incident.get_absolute_url()),
+        **document_head(report, FORMAT, VERSION),
         "template": {"status": TEMPLATE_STATUS, "note": TEMPLATE_NOTE},
         "sections": {
             key: {"title": SECTION_TITLES[key], "template": TEMPLATE_STATUS, "fields": fields}

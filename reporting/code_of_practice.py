@@ -8,7 +8,7 @@ The item wording below is the Code's, confirmed from its text (see
 docs/reporting.md).
 """
 
-from .documents import SCHEMA_PATH, clocks_json, field, iso, site_url
+from .documents import clocks_json, document_head, field, iso
 
 FORMAT = "aikb-cop-report"
 VERSION = 1
@@ -82,16 +82,8 @@ def cop_items(report) -> list[dict]:
 def cop_document(report, now=None) -> dict:
     """The nine items as a JSON-ready dict, for a report loaded with
     reporting.documents.with_document_data."""
-    incident = report.incident
     return {
-        "$schema": site_url(SCHEMA_PATH),
-        "format": FORMAT,
-        "version": VERSION,
-        "regime": report.regime,
-        "report": report.pk,
-        "url": site_url(report.get_absolute_url()),
-        "incident": incident.public_id,
-        "incident_url": site_url(incident.get_absolute_url()),
+        **document_head(report, FORMAT, VERSION),
         "basis": "GPAI Code of Practice, Safety and Security chapter, measure 9.2 (items) and 9.3 (timelines)",
         "items": cop_items(report),
         "clocks": clocks_json(report, now),

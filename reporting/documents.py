@@ -65,6 +65,22 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def document_head(report, format_name: str, version: int) -> dict:
+    """What every report document opens with: its schema, format and
+    version, and the addresses of the report and its incident."""
+    incident = report.incident
+    return {
+        "$schema": site_url(SCHEMA_PATH),
+        "format": format_name,
+        "version": version,
+        "regime": report.regime,
+        "report": report.pk,
+        "url": site_url(report.get_absolute_url()),
+        "incident": incident.public_id,
+        "incident_url": site_url(incident.get_absolute_url()),
+    }
+
+
 def with_document_data(reports):
     """Reports with what the documents read: incident, provider, system and
     its developer, submissions, the incident's links, evidence with sources

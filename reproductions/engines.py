@@ -42,8 +42,8 @@ from pathlib import Path
 
 from .errors import RunFailed, RunRefused
 
-ENGINES = ("vllm", "sglang", "llama-cpp")
-ENGINE_PACKAGES = {"vllm": "vllm", "sglang": "sglang", "llama-cpp": "xllamacpp"}
+ENGINE_PACKAGES = {"vllm": "vllm", "sglang": "sglang", "llama-cpp": "xllamacpp"}  # engine -> what installs it
+ENGINES = tuple(ENGINE_PACKAGES)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # where `python -m reproductions.…` finds us
 STARTUP_SECONDS = 900  # a 32B model loads in minutes
 STOP_SECONDS = 30
@@ -169,11 +169,6 @@ def command(spec: ServeSpec) -> list[str]:
     return args + _flags(spec.extra_args)
 
 
-def served_name(spec: ServeSpec) -> str:
-    """The model name requests must ask for."""
-    return spec.served_name
-
-
 def gguf_file(folder: Path) -> Path:
     """The one GGUF file of a llama-cpp model's pinned folder."""
     files = sorted(Path(folder).glob("*.gguf"))
@@ -227,7 +222,7 @@ def serve(spec: ServeSpec, *, timeout: float = STARTUP_SECONDS):
         cwd=PROJECT_ROOT, preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
     )
     try:
-        name = served_name(spec)
+        name = spec.served_name
         entries = _wait_until_serving(process, base_url, timeout, log.name, spec.engine, name)
         endpoint = Endpoint(
             engine=spec.engine, base_url=base_url, model=name, started_here=True, folder=str(spec.folder),

@@ -242,7 +242,7 @@ def prepare(run: ReproductionRun, servers: ExitStack) -> EvalPlan:
     dtype = resolve_dtype(model_ref.get("dtype", "auto"), device)
     batch_size = int(harness.get("batch_size") or 1)
     generate = dict(harness.get("generation") or {})
-    serving: dict = {}
+    serving: dict[str, engines.Endpoint] = {}  # role -> the server it is reached through
     notes = []
 
     model = build_model(model_ref, device, dtype, harness, batch_size, servers=servers, serving=serving, role="model")
@@ -274,11 +274,10 @@ def prepare(run: ReproductionRun, servers: ExitStack) -> EvalPlan:
             f"Samples ran {in_flight} at a time, not {batch_size}: the hf provider finishes a batch at once, so "
             "a smaller batch lets the run's progress count samples as they finish (at least ten steps)."
         )
-    for role in serving.values():
-        role["max_connections"] = in_flight
+    served = {role: {**endpoint.record(), "max_connections": in_flight} for role, endpoint in serving.items()}
     if task_note := (getattr(task, "metadata", None) or {}).get("aikb_note"):
         notes.append(str(task_note))
-    notes += serving_notes(reference, generate.get("seed"), serving)
+    notes += serving_notes(reference, generate.get("seed"), served)
     return EvalPlan(
         task=task,
         model=model,
@@ -291,7 +290,7 @@ def prepare(run: ReproductionRun, servers: ExitStack) -> EvalPlan:
         generate=generate,
         purpose=purpose_of(reference, device),
         notes=notes,
-        serving=serving,
+        serving=served,
         task_files=task_files(harness.get("task", ""), task_args),
     )
 
@@ -387,11 +386,12 @@ def purpose_of(reference: dict, device: Device) -> str:
 
 
 def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batch_size: int, *,
-                servers: ExitStack | None = None, serving: dict | None = None, role: str = "model"):
+                servers: ExitStack, serving: dict, role: str = "model"):
     """The Inspect model for a pinned model reference. Local weights are
     checked against their SHA-256s first; a served model is reached through
     Inspect's OpenAI-compatible provider with `batch_size` requests in
-    flight; the hf provider generates in batches."""
+    flight (its server, started on `servers`, recorded in `serving` under
+    `role`); the hf provider generates in batches."""
     from inspect_ai.model import GenerateConfig, get_model
 
     provider = model_ref["provider"]
@@ -403,20 +403,13 @@ def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batc
     if provider == EvalModel.Provider.API:
         return get_model(model_ref["api_model"], memoize=False, **extra)
     if provider in SERVED_PROVIDERS:
-        endpoint = serve_model(model_ref, device, dtype, harness.get("generation", {}).get("seed"),
-                               servers if servers is not None else ExitStack(),
-                               serving if serving is not None else {}, in_flight=batch_size)
-        if serving is not None:
-            serving[role] = {**endpoint.record(), "max_connections": batch_size}
-        inspect_args = {} if provider in LOCAL_PROVIDERS else {k: v for k, v in extra.items() if k != "api_key_env"}
-        return get_model(
-            f"openai-api/aikb/{endpoint.model}",
-            base_url=endpoint.base_url,
-            api_key=_api_key(model_ref) if provider == EvalModel.Provider.ENDPOINT else engines.LOCAL_API_KEY,
-            config=GenerateConfig(max_connections=batch_size),
-            memoize=False,
-            **inspect_args,
-        )
+        endpoint = serve_model(model_ref, device, dtype, harness.get("generation", {}).get("seed"), servers,
+                               serving, in_flight=batch_size)
+        serving[role] = endpoint
+        if provider in LOCAL_PROVIDERS:
+            return served_model(endpoint, batch_size)
+        inspect_args = {k: v for k, v in extra.items() if k != "api_key_env"}
+        return served_model(endpoint, batch_size, api_key=_api_key(model_ref), **inspect_args)
 
     folder = verify_weights(model_ref["local_path"], model_ref.get("weight_sha256") or {})
     config = GenerateConfig(max_connections=batch_size)
@@ -439,8 +432,16 @@ def build_model(model_ref: dict, device: Device, dtype: str, harness: dict, batc
         raise RunRefused(f"Could not load the model from {folder}: {type(error).__name__}: {error}") from error
 
 
-def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: ExitStack, serving: dict,
-                in_flight: int | None = None) -> engines.Endpoint:
+def served_model(endpoint: engines.Endpoint, in_flight: int, api_key: str = engines.LOCAL_API_KEY, **args):
+    """Inspect's OpenAI-compatible model on a server, `in_flight` requests at once."""
+    from inspect_ai.model import GenerateConfig, get_model
+
+    return get_model(f"openai-api/aikb/{endpoint.model}", base_url=endpoint.base_url, api_key=api_key,
+                     config=GenerateConfig(max_connections=in_flight), memoize=False, **args)
+
+
+def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: ExitStack,
+                serving: dict[str, engines.Endpoint], in_flight: int | None = None) -> engines.Endpoint:
     """The server a served model is reached through: an external endpoint
     as it is (asked what it serves), a server already running on the pinned
     folder, or one the worker starts for the run. A grader on the same
@@ -449,9 +450,9 @@ def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: Exit
     if provider == EvalModel.Provider.ENDPOINT:
         return engines.connect(model_ref["base_url"], model_ref["api_model"], api_key=_api_key(model_ref))
     engine = ENGINE_OF[provider]
-    for served in serving.values():  # the same pinned weights, already hashed and served for this run
-        if served.get("engine") == engine and served.get("folder") == str(weights_dir(model_ref["local_path"])):
-            return engines.Endpoint(**{k: v for k, v in served.items() if k in engines.Endpoint.__dataclass_fields__})
+    for endpoint in serving.values():  # the same pinned weights, already hashed and served for this run
+        if endpoint.engine == engine and endpoint.folder == str(weights_dir(model_ref["local_path"])):
+            return endpoint
     folder = verify_weights(model_ref["local_path"], model_ref.get("weight_sha256") or {})
     spec = engines.ServeSpec(
         engine=engine, folder=folder, served_name=model_ref.get("upstream_id") or folder.name, dtype=dtype,
@@ -459,11 +460,8 @@ def serve_model(model_ref: dict, device: Device, dtype: str, seed, servers: Exit
         seed=seed, in_flight=in_flight, extra_args=dict(model_ref.get("model_args") or {}),
     )
     if model_ref.get("base_url"):
-        endpoint = engines.connect(model_ref["base_url"], engines.served_name(spec), engine=engine, pinned_folder=folder)
-    else:
-        endpoint = servers.enter_context(engines.serve(spec, timeout=settings.AIKB_ENGINE_STARTUP_SECONDS))
-    endpoint.folder = str(folder)
-    return endpoint
+        return engines.connect(model_ref["base_url"], spec.served_name, engine=engine, pinned_folder=folder)
+    return servers.enter_context(engines.serve(spec, timeout=settings.AIKB_ENGINE_STARTUP_SECONDS))
 
 
 def _api_key(model_ref: dict) -> str:
@@ -474,6 +472,24 @@ def _api_key(model_ref: dict) -> str:
     if not os.environ.get(name):
         raise RunRefused(f"The endpoint for {model_ref['name']} needs its key in {name}, which is not set on this worker.")
     return os.environ[name]
+
+
+def eval_options(in_flight: int) -> dict:
+    """How the worker runs every eval (inspect_ai.eval's options), also what bench/gpu.py times."""
+    return {
+        "log_format": "eval",
+        "display": "none",
+        # Samples in flight together: the hf provider generates up to
+        # max_connections of them in one batch; a served model's engine
+        # gets them as concurrent requests. This is the run's batch size.
+        "max_connections": in_flight,
+        "max_samples": in_flight,
+        # An ungraded sample (a grader reply that cannot be read) is left out
+        # of the figures, not fatal: the runner counts them and fails the
+        # run past the harness's allowance.
+        "fail_on_error": False,
+        "score_display": False,
+    }
 
 
 def store_log(run: ReproductionRun, path: Path) -> None:
@@ -507,19 +523,9 @@ def watch_eval(run: ReproductionRun, plan: EvalPlan, on_progress: ProgressCallba
                 plan.task,
                 model=plan.model,
                 log_dir=str(log_dir),
-                log_format="eval",
-                display="none",
                 epochs=plan.epochs,
                 limit=plan.limit,
-                # Inspect's hf provider generates up to max_connections
-                # samples together: this is the run's batch size.
-                max_connections=plan.batch_size,
-                max_samples=plan.batch_size,
-                # An ungraded sample (a grader reply that cannot be read) is
-                # left out of the figures, not fatal: the runner counts them
-                # and fails the run past the harness's allowance.
-                fail_on_error=False,
-                score_display=False,
+                **eval_options(plan.batch_size),
                 **plan.generate,
             )
         except BaseException as error:  # noqa: BLE001 - handed to the watching thread

@@ -342,7 +342,8 @@ def test_a_grader_on_the_model_s_weights_shares_its_server(monkeypatch, tmp_path
             started.append(spec)
 
         def __enter__(self):
-            return engines.Endpoint(engine="vllm", base_url="http://127.0.0.1:1/v1", model="m", started_here=True)
+            return engines.Endpoint(engine="vllm", base_url="http://127.0.0.1:1/v1", model="m", started_here=True,
+                                    folder=str(started[-1].folder))
 
         def __exit__(self, *exc):
             return False
@@ -351,11 +352,11 @@ def test_a_grader_on_the_model_s_weights_shares_its_server(monkeypatch, tmp_path
     serving = {}
     with ExitStack() as servers:
         first = runner.serve_model(ref("vllm", local_path="m"), runner.Device("cuda:0"), "bfloat16", 3, servers, serving)
-        serving["model"] = first.record()
+        serving["model"] = first
         again = runner.serve_model(ref("vllm", local_path="m"), runner.Device("cuda:0"), "bfloat16", 3, servers, serving)
     assert len(started) == 1 and started[0].seed == 3 and started[0].device == "cuda:0"
     assert hashed == ["m"]  # hashed once, not again for the grader
-    assert again.base_url == first.base_url and again.folder == str(tmp_path)
+    assert again is first and again.folder == str(tmp_path)
 
 
 def test_model_settings_say_what_each_provider_needs():
